@@ -1,0 +1,377 @@
+"""Typed records that flow between the pipeline stages.
+
+Why one module: every stage reads the previous stage's output type and writes its
+own, so the types are the contract between stages. Stages import from here and never
+from each other's internals. Records are plain dataclasses so they serialise with
+``dataclasses.asdict`` and compare by value in tests.
+
+Offsets: unless a field says otherwise, ``start``/``end`` are character offsets into
+``SourceDocument.original`` (the decoded text of the input file, or of the JSON
+record's text/html field). ``CleanDocument.body`` has its own offsets; convert them
+with ``CleanDocument.to_original``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Literal
+
+Precision = Literal["day", "month", "year"]
+
+
+# --------------------------------------------------------------------------- dates
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A calendar date known to day, month or year precision.
+
+    Why not ``datetime.date``: news text often fixes only a month ("in June 2012") or a
+    year, and pretending to know the day would make a timeline lie.
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.year <= 9999:
+            raise ValueError(f"year out of range: {self.year}")
+        if self.month is None and self.day is not None:
+            raise ValueError("a day needs a month")
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError(f"month out of range: {self.month}")
+        if self.day is not None:
+            last = calendar.monthrange(self.year, self.month or 1)[1]
+            if not 1 <= self.day <= last:
+                raise ValueError(f"day out of range: {self.year}-{self.month}-{self.day}")
+
+    @property
+    def precision(self) -> Precision:
+        if self.day is not None:
+            return "day"
+        if self.month is not None:
+            return "month"
+        return "year"
+
+    def iso(self) -> str:
+        if self.day is not None:
+            return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+        if self.month is not None:
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}"
+
+    def as_date(self) -> _dt.date | None:
+        """The day, when known to day precision."""
+        if self.day is None or self.month is None:
+            return None
+        return _dt.date(self.year, self.month, self.day)
+
+    def first_day(self) -> _dt.date:
+        return _dt.date(self.year, self.month or 1, self.day or 1)
+
+    def last_day(self) -> _dt.date:
+        month = self.month or 12
+        day = self.day or calendar.monthrange(self.year, month)[1]
+        return _dt.date(self.year, month, day)
+
+    @classmethod
+    def from_date(cls, d: _dt.date) -> "PartialDate":
+        return cls(d.year, d.month, d.day)
+
+    @classmethod
+    def parse(cls, value: str) -> "PartialDate":
+        """Parse ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; raise ValueError otherwise."""
+        parts = value.strip().split("-")
+        if not 1 <= len(parts) <= 3 or not all(p.isdigit() for p in parts):
+            raise ValueError(f"not an ISO partial date: {value!r}")
+        nums = [int(p) for p in parts] + [None, None]
+        return cls(nums[0], nums[1], nums[2])  # type: ignore[arg-type]
+
+    def __str__(self) -> str:
+        return self.iso()
+
+
+# --------------------------------------------------------------------------- ingest
+SourceFormat = Literal["txt", "html", "json", "tls"]
+
+
+@dataclass
+class SourceDocument:
+    """One input article as read from disk, before any cleaning (ingest output)."""
+
+    id: str
+    path: str
+    format: SourceFormat
+    original: str  # decoded text of the file (or of the JSON record's text/html)
+    content_hash: str  # sha256 of ``original``
+    is_html: bool = False
+    url: str | None = None
+    title: str | None = None
+    outlet: str | None = None
+    published_raw: str | None = None  # a date given by metadata (JSON field, folder name)
+    published_raw_source: str | None = None  # e.g. "json:published", "folder:InputDocs/2015-10-22"
+    encoding: str = "utf-8"
+
+
+@dataclass
+class InputError:
+    """A file (or record) that could not be used, with the reason. Never a silent None."""
+
+    path: str
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+@dataclass
+class DuplicateRecord:
+    """``article`` repeats ``same_as``: exactly (same content) or nearly (re-post)."""
+
+    article: str
+    same_as: str
+    kind: Literal["exact", "near"]
+    similarity: float
+
+
+@dataclass
+class IngestResult:
+    documents: list[SourceDocument] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    duplicates: list[DuplicateRecord] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- clean
+@dataclass(frozen=True)
+class OffsetBlock:
+    """Body range [body_start, body_end) came from original range [orig_start, orig_end)."""
+
+    body_start: int
+    body_end: int
+    orig_start: int
+    orig_end: int
+
+
+@dataclass
+class Removed:
+    """A stretch of the original text that the cleaner stripped, and why."""
+
+    start: int
+    end: int
+    reason: str  # e.g. "headline-ticker", "share-buttons", "footer", "appeared-first-on"
+    text: str
+
+
+@dataclass
+class CleanDocument:
+    """Article text with boilerplate removed, and the way back to the original offsets."""
+
+    id: str
+    body: str  # the kept text, paragraphs separated by "\n"
+    blocks: list[OffsetBlock]  # sorted by body_start; covers every body character
+    title: str | None = None
+    title_span: tuple[int, int] | None = None  # original offsets
+    byline: str | None = None
+    byline_span: tuple[int, int] | None = None
+    dateline: str | None = None  # e.g. "22 October 2015", "08:26 15.07.2016"
+    dateline_span: tuple[int, int] | None = None
+    removed: list[Removed] = field(default_factory=list)
+    metadata_date: str | None = None  # from HTML metadata (trafilatura/htmldate)
+    metadata_date_source: str | None = None
+    outlet_hint: str | None = None  # site name from metadata or footer, when found
+
+    @property
+    def boilerplate_chars(self) -> int:
+        return sum(r.end - r.start for r in self.removed)
+
+    def to_original(self, start: int, end: int) -> tuple[int, int]:
+        """Map a body range to the original text range it came from."""
+        return (self._map(start, is_end=False), self._map(end, is_end=True))
+
+    def _map(self, pos: int, *, is_end: bool) -> int:
+        if not self.blocks:
+            return pos
+        starts = [b.body_start for b in self.blocks]
+        i = max(bisect_right(starts, pos - (1 if is_end else 0)) - 1, 0)
+        b = self.blocks[i]
+        if b.body_end - b.body_start == b.orig_end - b.orig_start:
+            return min(max(b.orig_start + (pos - b.body_start), b.orig_start), b.orig_end)
+        # lengths differ (e.g. HTML entities): clamp to the block's edges
+        return b.orig_end if is_end else b.orig_start
+
+
+# --------------------------------------------------------------------------- publication date
+@dataclass
+class PublicationDate:
+    """When the article was published, how we know, and how precisely."""
+
+    article: str
+    value: PartialDate | None
+    method: Literal["metadata", "folder", "dateline", "inferred", "unknown"]
+    evidence: str | None = None  # the text that fixed it
+    evidence_span: tuple[int, int] | None = None  # original offsets, when from the text
+    reason: str = ""  # why this value (or why unknown)
+    earliest: PartialDate | None = None  # bounds, when inferred
+    latest: PartialDate | None = None
+
+
+# --------------------------------------------------------------------------- time
+TimexType = Literal["DATE", "TIME", "DURATION", "SET"]
+
+
+@dataclass
+class TimeExpression:
+    """A time expression found in text, normalised TIMEX3-style.
+
+    ``start``/``end`` index the text that was given to the tagger (for the pipeline:
+    ``CleanDocument.body``). ``value`` is a TIMEX3 value ("2015-10-20", "2015-10",
+    "2015-W43", "P4D", "PRESENT_REF", "XXXX-10-20" when unresolvable). ``date`` is
+    set when the value names a calendar day, month or year.
+    """
+
+    start: int
+    end: int
+    text: str
+    type: TimexType
+    value: str
+    date: PartialDate | None = None
+    anchor: Literal["absolute", "dct", "narrative", "none"] = "none"
+    rule: str = ""  # which rule produced it, for debugging and evidence
+
+
+# --------------------------------------------------------------------------- NLP annotations
+@dataclass
+class Sentence:
+    start: int  # body offsets
+    end: int
+    text: str
+
+
+@dataclass
+class EntityMention:
+    article: str
+    start: int  # body offsets
+    end: int
+    text: str
+    label: str  # spaCy label: PERSON, ORG, GPE, NORP, LOC, FAC, EVENT, ...
+    sentence: int  # index into AnalyzedDocument.sentences
+    entity_id: str | None = None  # filled by entity resolution
+
+
+@dataclass
+class Token:
+    """The minimum of spaCy's parse that the events stage needs (kept picklable)."""
+
+    i: int  # index within its sentence
+    start: int  # body offset
+    text: str
+    lemma: str
+    pos: str
+    tag: str
+    dep: str
+    head: int  # index within its sentence
+    ent_iob: str = "O"
+
+
+@dataclass
+class AnalyzedDocument:
+    """A cleaned article with sentences, tokens, entity mentions and time expressions."""
+
+    clean: CleanDocument
+    published: PublicationDate
+    sentences: list[Sentence]
+    tokens: list[list[Token]]  # per sentence
+    mentions: list[EntityMention]
+    times: list[TimeExpression]
+
+    @property
+    def id(self) -> str:
+        return self.clean.id
+
+
+# --------------------------------------------------------------------------- entities
+EntityType = Literal["PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "OTHER"]
+
+
+@dataclass
+class Entity:
+    """One real-world actor across all articles."""
+
+    id: str
+    name: str
+    type: str
+    aliases: list[str]
+    articles: list[str]
+    mention_count: int = 0
+
+
+# --------------------------------------------------------------------------- events
+Attribution = Literal["outlet", "person", "sources", "document", "organization"]
+
+
+@dataclass
+class EventMention:
+    """One sentence of one article reporting that something happened."""
+
+    id: str
+    article: str
+    start: int  # original offsets of the evidence sentence
+    end: int
+    text: str  # original[start:end]
+    body_start: int
+    body_end: int
+    trigger: str  # lemma of the event verb/noun, e.g. "meet", "visit", "agree"
+    kind: str  # class from the trigger lexicon: meeting, visit, agreement, statement, ...
+    title: str
+    actors: list[str]  # entity ids
+    places: list[str]  # entity ids of GPE/LOC/FAC in the sentence
+    date: PartialDate | None
+    date_text: str | None  # the time expression that dated it
+    attributed_to: str  # "outlet" or the name of the person / sources / document
+    attribution_kind: Attribution
+    negated: bool = False
+
+
+@dataclass
+class Event:
+    """A real-world event, as told by one or more articles."""
+
+    id: str
+    date: PartialDate | None
+    title: str
+    kind: str
+    actors: list[str]
+    places: list[str]
+    mentions: list[EventMention]
+
+    @property
+    def articles(self) -> list[str]:
+        return sorted({m.article for m in self.mentions})
+
+
+# --------------------------------------------------------------------------- storyline
+@dataclass
+class ArticleSummary:
+    id: str
+    outlet: str | None
+    title: str | None
+    published: PartialDate | None
+    published_evidence: str | None
+    published_method: str
+    published_reason: str
+    boilerplate_chars: int
+    path: str
+    same_origin_as: str | None = None
+
+
+@dataclass
+class Storyline:
+    """The product: articles, entities and dated, linked, evidence-carrying events."""
+
+    articles: list[ArticleSummary]
+    entities: list[Entity]
+    events: list[Event]
+    errors: list[InputError] = field(default_factory=list)
+    duplicates: list[DuplicateRecord] = field(default_factory=list)

