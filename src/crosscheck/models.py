@@ -239,6 +239,7 @@ class TimeExpression:
     date: PartialDate | None = None
     anchor: Literal["absolute", "dct", "narrative", "none"] = "none"
     rule: str = ""  # which rule produced it, for debugging and evidence
+    weekday: int | None = None  # 0=Monday..6=Sunday when the text names one ("Monday, Nov. 23")
 
 
 # --------------------------------------------------------------------------- NLP annotations
@@ -291,7 +292,40 @@ class AnalyzedDocument:
         return self.clean.id
 
 
+@dataclass
+class ArticleRecord:
+    """Everything derived from one article: what the store saves atomically.
+
+    Per-article work (clean, dates, NLP, event candidates) is done once and stored;
+    corpus-level work (entity resolution, linking, storyline) is recomputed from these
+    records, so a second run with more articles links across both runs.
+    """
+
+    source: SourceDocument
+    clean: CleanDocument
+    published: PublicationDate
+    sentences: list[Sentence]
+    mentions: list[EntityMention]
+    times: list[TimeExpression]
+    event_mentions: list["EventMention"]
+    duplicate: DuplicateRecord | None = None
+
+    @property
+    def id(self) -> str:
+        return self.source.id
+
+
 # --------------------------------------------------------------------------- entities
+@dataclass
+class EntityRef:
+    """Where an entity is mentioned: original offsets and the surface text."""
+
+    article: str
+    start: int
+    end: int
+    text: str
+
+
 EntityType = Literal["PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT", "OTHER"]
 
 
@@ -304,7 +338,7 @@ class Entity:
     type: str
     aliases: list[str]
     articles: list[str]
-    mention_count: int = 0
+    mentions: list[EntityRef] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- events
@@ -332,6 +366,8 @@ class EventMention:
     attributed_to: str  # "outlet" or the name of the person / sources / document
     attribution_kind: Attribution
     negated: bool = False
+    actor_mentions: list[int] = field(default_factory=list)  # indices into the article's mentions
+    place_mentions: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -364,6 +400,11 @@ class ArticleSummary:
     boilerplate_chars: int
     path: str
     same_origin_as: str | None = None
+    url: str | None = None
+    format: str = "txt"
+    original: str = ""  # the decoded text that all offsets index into
+    removed: list[Removed] = field(default_factory=list)
+    published_span: tuple[int, int] | None = None
 
 
 @dataclass
