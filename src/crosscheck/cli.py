@@ -1,0 +1,122 @@
+"""Command line: a thin layer over the Python API in ``crosscheck.core``.
+
+Why argparse: every command and option documents itself (``--help``), and a test
+checks that none lacks help. Exit codes: 0 success; 2 usage error; 3 the run finished
+but some inputs were rejected (listed, one line each); 4 no input could be used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+EXIT_OK, EXIT_USAGE, EXIT_SOME_REJECTED, EXIT_NOTHING = 0, 2, 3, 4
+
+
+def db_url(value: str) -> str:
+    """Accept a SQLAlchemy URL or a plain file path (taken as SQLite)."""
+    return value if "://" in value else f"sqlite:///{value}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crosscheck", description="News articles in, an evidence-linked, cross-source storyline out.")
+    parser.add_argument("--version", action="version", version="crosscheck 0.1.0")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=db_url, default="sqlite:///crosscheck.db", help="database URL or SQLite file (default: crosscheck.db)")
+    common.add_argument("--quiet", "-q", action="store_true", help="print only errors and the final summary line")
+    outp = argparse.ArgumentParser(add_help=False)
+    outp.add_argument("--out", default="out", help="folder for storyline.json and report.html (default: out)")
+    p = sub.add_parser("run", parents=[common, outp], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
+    p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs)")
+    p = sub.add_parser("ingest", parents=[common], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
+    p.add_argument("paths", nargs="+", help="files or folders to ingest")
+    sub.add_parser("build", parents=[common, outp], help="rebuild the storyline from the store and write the outputs", description="Re-link everything in the store into a storyline and write storyline.json and report.html.")
+    p = sub.add_parser("export", parents=[common, outp], help="write the stored storyline as JSON and/or HTML", description="Write the storyline last built in the store, without recomputing it.")
+    p.add_argument("--format", choices=["json", "html", "both"], default="both", help="what to write (default: both)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from crosscheck.console import Reporter
+
+    reporter = Reporter(quiet=args.quiet)
+    handler = {"run": _run, "ingest": _run, "build": _build, "export": _export}[args.command]
+    try:
+        return handler(args, reporter)
+    except KeyboardInterrupt:
+        reporter.error("interrupted; everything stored before this point is kept")
+        return 130
+    except Exception as exc:  # a database or filesystem problem the user can act on
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, (OSError, SQLAlchemyError)):
+            reporter.error(f"{args.db}: {type(exc).__name__}: {exc}".splitlines()[0])
+            return 1
+        raise
+
+
+def _run(args, reporter) -> int:
+    from crosscheck.core import process, write_outputs
+    from crosscheck.settings import Settings
+    from crosscheck.store import Store
+
+    missing = [p for p in args.paths if not Path(p).exists()]
+    for p in missing:
+        reporter.error(f"{p}: no such file or folder")
+    with Store(args.db) as store, reporter.progress() as progress:
+        result = process([p for p in args.paths if p not in missing], store, Settings(db_url=args.db), progress)
+    for err in result.errors:
+        reporter.error(err.line())
+    if args.command == "run":
+        json_path, html_path = write_outputs(result.storyline, args.out)
+        reporter.info(f"wrote {json_path} and {html_path}")
+    s = result.storyline
+    reporter.summary(f"{len(result.added)} articles added, {result.skipped} already stored, {len(result.errors) + len(missing)} rejected; store has {len(s.articles)} articles, {len(s.entities)} entities, {len(s.events)} events ({args.db})")
+    if not result.added and not s.articles:
+        return EXIT_NOTHING
+    return EXIT_SOME_REJECTED if (result.errors or missing) else EXIT_OK
+
+
+def _build(args, reporter) -> int:
+    from crosscheck.core import write_outputs
+    from crosscheck.store import Store
+    from crosscheck.storyline import build_storyline
+
+    with Store(args.db) as store:
+        records = store.load_records()
+        if not records:
+            reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
+            return EXIT_NOTHING
+        storyline = build_storyline(records)
+        store.save_storyline(storyline)
+    write_outputs(storyline, args.out)
+    reporter.summary(f"{len(storyline.articles)} articles, {len(storyline.events)} events written to {args.out}")
+    return EXIT_OK
+
+
+def _export(args, reporter) -> int:
+    from crosscheck.export import write_json
+    from crosscheck.render import write_report
+    from crosscheck.store import Store
+
+    with Store(args.db) as store:
+        storyline = store.load_storyline()
+    if storyline is None:
+        reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
+        return EXIT_NOTHING
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if args.format in ("json", "both"):
+        write_json(storyline, out / "storyline.json")
+    if args.format in ("html", "both"):
+        write_report(storyline, out / "report.html")
+    reporter.summary(f"exported {len(storyline.events)} events to {out}")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,135 @@
+"""Orchestration: the pipeline from files to a stored, rendered storyline.
+
+Why here and nowhere else: stages never call each other; this module passes each
+stage's typed output to the next. The run, in order:
+
+1. ingest: read files/folders, skip content already in the store, note re-posts.
+2. clean: strip boilerplate, keep the map back to original offsets (per article; a
+   failure is recorded as an input error and the run goes on).
+3. pubdate: publication dates for the new articles, with the store's dates as context.
+4. nlp: spaCy sentences, tokens and entity mentions, batched across articles.
+5. timex: time expressions normalised against each article's publication date.
+6. events: event mentions per sentence.
+7. store: each article saved atomically with everything derived from it.
+8. storyline: entities resolved, events linked across ALL stored articles.
+9. outputs: storyline saved to the store; storyline.json and report.html written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Sequence
+
+from crosscheck.clean import clean
+from crosscheck.events import EventExtractor, RuleEventExtractor
+from crosscheck.ingest import ingest
+from crosscheck.models import (
+    AnalyzedDocument, ArticleRecord, CleanDocument, InputError, PublicationDate, SourceDocument, Storyline,
+)
+from crosscheck.nlp import Analyzer
+from crosscheck.pubdate import infer_publication_dates
+from crosscheck.settings import DEFAULT, Settings
+from crosscheck.store import Store
+from crosscheck.storyline import build_storyline
+from crosscheck.timex import tag
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class RunResult:
+    storyline: Storyline
+    added: list[str] = field(default_factory=list)  # article ids stored by this run
+    errors: list[InputError] = field(default_factory=list)
+    skipped: int = 0  # inputs already in the store (same content)
+
+
+def _noop(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def process(
+    paths: Sequence[str | Path],
+    store: Store,
+    settings: Settings = DEFAULT,
+    progress: Progress = _noop,
+    extractor: EventExtractor | None = None,
+) -> RunResult:
+    """Steps 1-8 of the module docstring against an open store."""
+    result = ingest(paths, settings, store.known_hashes())
+    errors = list(result.errors)
+    near = {d.article: d for d in result.duplicates if d.kind == "near"}
+    cleaned: list[tuple[SourceDocument, CleanDocument]] = []
+    for i, doc in enumerate(result.documents):
+        progress("clean", i, len(result.documents))
+        try:
+            cleaned.append((doc, clean(doc, settings)))
+        except Exception as exc:  # a stage bug on one input must not end the run
+            errors.append(InputError(doc.path, f"could not clean: {type(exc).__name__}: {exc}"))
+    previous = store.load_records()
+    context = [r.published.value for r in previous if r.published.value is not None]
+    pubs = infer_publication_dates(cleaned, context)
+    added = _analyse_and_store(cleaned, pubs, store, settings, progress, extractor or RuleEventExtractor(), near, errors)
+    records = store.load_records()
+    progress("storyline", 0, 1)
+    storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates)
+    store.save_storyline(storyline)
+    skipped = sum(1 for d in result.duplicates if d.kind == "exact")
+    return RunResult(storyline, added, errors, skipped)
+
+
+def _analyse_and_store(cleaned, pubs, store, settings, progress, extractor, near, errors) -> list[str]:
+    analyzer = Analyzer(settings)
+    added: list[str] = []
+    batch = max(1, settings.batch_size // 8)
+    for lo in range(0, len(cleaned), batch):
+        chunk = cleaned[lo : lo + batch]
+        progress("analyse", lo, len(cleaned))
+        analyses = analyzer.analyze([c for _, c in chunk])
+        for (source, cdoc), pub, analysis in zip(chunk, pubs[lo : lo + batch], analyses):
+            try:
+                record = _record(source, cdoc, pub, analysis, extractor, near.get(source.id))
+                store.save_article(record)
+                added.append(source.id)
+            except Exception as exc:  # keep going; nothing of this article is half-stored
+                errors.append(InputError(source.path, f"could not analyse: {type(exc).__name__}: {exc}"))
+    progress("analyse", len(cleaned), len(cleaned))
+    return added
+
+
+def _record(source, cdoc: CleanDocument, pub: PublicationDate, analysis, extractor, duplicate) -> ArticleRecord:
+    times = tag(cdoc.body, pub.value)
+    doc = AnalyzedDocument(cdoc, pub, analysis.sentences, analysis.tokens, analysis.mentions, times)
+    events = extractor(doc, source.original)
+    return ArticleRecord(source, cdoc, pub, analysis.sentences, analysis.mentions, times, events, duplicate)
+
+
+def run(
+    paths: Sequence[str | Path] | str | Path,
+    settings: Settings | None = None,
+    db_url: str | None = None,
+    out: str | Path | None = None,
+    progress: Progress = _noop,
+) -> Storyline:
+    """Python API: run the pipeline, store it, optionally write outputs; return the storyline."""
+    settings = settings or DEFAULT
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    with Store(db_url or settings.db_url) as store:
+        result = process(paths, store, settings, progress)
+    if out is not None:
+        write_outputs(result.storyline, out)
+    return result.storyline
+
+
+def write_outputs(storyline: Storyline, out: str | Path) -> tuple[Path, Path]:
+    """Write storyline.json and report.html into ``out``."""
+    from crosscheck.export import write_json
+    from crosscheck.render import write_report
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(storyline, out / "storyline.json")
+    write_report(storyline, out / "report.html")
+    return out / "storyline.json", out / "report.html"
