@@ -1,0 +1,280 @@
+"""Schema migrations for the crosscheck store, registered in code and tracked in a table.
+
+Why in code and not ``metadata.create_all``: a database written by an older crosscheck
+must be upgraded in place (a second run adds articles to the first run's database), so
+every schema change is an ordered, numbered step recorded in ``schema_migrations``
+(the sqlite-utils / Alembic idea without the extra tool). A fresh database gets every
+step, an existing one only the pending ones, and re-applying is a no-op.
+
+Each migration builds its own ``MetaData`` snapshot of the tables it creates, so later
+changes to the schema are new migrations (``ALTER TABLE ...``), never edits to old ones.
+Only portable SQLAlchemy Core DDL is used, so SQLite and PostgreSQL share this code.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+)
+from sqlalchemy.engine import Connection
+
+LEDGER = "schema_migrations"
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered schema step: ``apply`` runs inside the migration's transaction."""
+
+    id: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _id(name: str = "id", **kw) -> Column:
+    return Column(name, String(200), **kw)
+
+
+def _article_fk() -> Column:
+    """The owning article: part of the child table's primary key (with ``position``)."""
+    return Column(
+        "article_id", String(200), ForeignKey("articles.id", ondelete="CASCADE"),
+        primary_key=True, index=True,
+    )
+
+
+def _entity_fk() -> Column:
+    return Column(
+        "entity_id", String(200), ForeignKey("entities.id", ondelete="CASCADE"),
+        primary_key=True, index=True,
+    )
+
+
+def _span(prefix: str) -> list[Column]:
+    return [Column(f"{prefix}_start", Integer), Column(f"{prefix}_end", Integer)]
+
+
+def _date(prefix: str, index: bool = True) -> list[Column]:
+    """A PartialDate as its ISO string plus its precision (day/month/year)."""
+    return [Column(prefix, String(10), index=index), Column(f"{prefix}_precision", String(5))]
+
+
+def _m1_article_tables(conn: Connection) -> None:
+    """Per-article records: the source, its cleaning, dates and NLP annotations."""
+    md = MetaData()
+    Table(
+        "articles", md,
+        _id(primary_key=True),
+        Column("path", Text, nullable=False),
+        Column("format", String(10), nullable=False),
+        Column("url", Text), Column("title", Text), Column("outlet", Text),
+        Column("content_hash", String(64), nullable=False, unique=True),
+        Column("is_html", Boolean, nullable=False),
+        Column("encoding", String(40), nullable=False),
+        Column("published_raw", Text), Column("published_raw_source", Text),
+        *_date("published"),
+        Column("published_method", String(20), nullable=False),
+        Column("published_evidence", Text), *_span("published_evidence"),
+        Column("published_reason", Text, nullable=False),
+        *_date("published_earliest", index=False), *_date("published_latest", index=False),
+        Column("original", Text, nullable=False),
+        Column("body", Text, nullable=False),
+        Column("blocks", Text, nullable=False),  # JSON [[body_start, body_end, orig_start, orig_end], ...]
+        Column("clean_title", Text), *_span("clean_title"),
+        Column("byline", Text), *_span("byline"),
+        Column("dateline", Text), *_span("dateline"),
+        Column("metadata_date", Text), Column("metadata_date_source", Text),
+        Column("outlet_hint", Text),
+    )
+    Table(
+        "removed_segments", md, _article_fk(),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("start_char", Integer, nullable=False), Column("end_char", Integer, nullable=False),
+        Column("reason", Text, nullable=False), Column("text", Text, nullable=False),
+    )
+    Table(
+        "sentences", md, _article_fk(),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("start_char", Integer, nullable=False), Column("end_char", Integer, nullable=False),
+        Column("text", Text, nullable=False),
+    )
+    Table(
+        "entity_mentions", md, _article_fk(),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("start_char", Integer, nullable=False), Column("end_char", Integer, nullable=False),
+        Column("text", Text, nullable=False), Column("label", String(40), nullable=False),
+        Column("sentence", Integer, nullable=False),
+        Column("entity_id", String(200), index=True),
+    )
+    Table(
+        "time_expressions", md, _article_fk(),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("start_char", Integer, nullable=False), Column("end_char", Integer, nullable=False),
+        Column("text", Text, nullable=False), Column("type", String(10), nullable=False),
+        Column("value", String(100), nullable=False), *_date("date"),
+        Column("anchor", String(10), nullable=False), Column("rule", Text, nullable=False),
+        Column("weekday", Integer),
+    )
+    Table("event_mentions", md, _article_fk(), *_mention_columns())
+    Table(
+        "duplicates", md, _article_fk(),
+        Column("article", String(200), nullable=False),
+        Column("same_as", String(200), nullable=False, index=True),
+        Column("kind", String(10), nullable=False),
+        Column("similarity", Float, nullable=False),
+    )
+    md.create_all(conn)
+
+
+def _mention_columns() -> list[Column]:
+    """An EventMention's fields; lists (entity ids, mention indices) are JSON text."""
+    return [
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("mention_id", String(200), nullable=False, index=True),
+        Column("start_char", Integer, nullable=False), Column("end_char", Integer, nullable=False),
+        Column("text", Text, nullable=False),
+        Column("body_start", Integer, nullable=False), Column("body_end", Integer, nullable=False),
+        Column("trigger", Text, nullable=False), Column("kind", Text, nullable=False),
+        Column("title", Text, nullable=False),
+        Column("actors", Text, nullable=False), Column("places", Text, nullable=False),
+        *_date("date"), Column("date_text", Text),
+        Column("attributed_to", Text, nullable=False),
+        Column("attribution_kind", String(20), nullable=False),
+        Column("negated", Boolean, nullable=False),
+        Column("actor_mentions", Text, nullable=False),
+        Column("place_mentions", Text, nullable=False),
+    ]
+
+
+def _m2_storyline_tables(conn: Connection) -> None:
+    """The latest run's corpus-level result: entities, events and their evidence.
+
+    Storyline tables do not reference ``articles``: a storyline is a snapshot that may
+    name articles that were never stored (an exact duplicate that was skipped).
+    """
+    md = MetaData()
+    Table("storyline", md, Column("id", Integer, primary_key=True, autoincrement=False))
+    Table(
+        "storyline_articles", md, _id("article_id", primary_key=True),
+        Column("position", Integer, nullable=False),
+        Column("outlet", Text), Column("title", Text), *_date("published"),
+        Column("published_evidence", Text), Column("published_method", String(20), nullable=False),
+        Column("published_reason", Text, nullable=False), *_span("published"),
+        Column("boilerplate_chars", Integer, nullable=False), Column("path", Text, nullable=False),
+        Column("same_origin_as", String(200)), Column("url", Text),
+        Column("format", String(10), nullable=False),
+        Column("original", Text),  # NULL: identical to articles.original (not stored twice)
+        Column("removed", Text, nullable=False),  # JSON [[start, end, reason, text], ...]
+    )
+    Table(
+        "entities", md, _id(primary_key=True), Column("position", Integer, nullable=False),
+        Column("name", Text, nullable=False), Column("type", String(40), nullable=False, index=True),
+        Column("articles", Text, nullable=False),  # JSON list of article ids
+    )
+    Table(
+        "entity_aliases", md, _entity_fk(),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("alias", Text, nullable=False),
+    )
+    Table(
+        "entity_refs", md, _entity_fk(),
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("article_id", String(200), nullable=False, index=True),
+        Column("start_char", Integer, nullable=False), Column("end_char", Integer, nullable=False),
+        Column("text", Text, nullable=False),
+    )
+    Table(
+        "events", md, _id(primary_key=True), Column("position", Integer, nullable=False),
+        *_date("date"), Column("title", Text, nullable=False),
+        Column("kind", String(100), nullable=False, index=True),
+        Column("actors", Text, nullable=False), Column("places", Text, nullable=False),
+    )
+    Table(
+        "event_mention_links", md,
+        Column("event_id", String(200), ForeignKey("events.id", ondelete="CASCADE"),
+               primary_key=True, index=True),
+        Column("article_id", String(200), nullable=False, index=True),
+        *_mention_columns(),
+    )
+    Table(
+        "input_errors", md, Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("path", Text, nullable=False), Column("reason", Text, nullable=False),
+    )
+    Table(
+        "storyline_duplicates", md,
+        Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("article", String(200), nullable=False, index=True),
+        Column("same_as", String(200), nullable=False, index=True),
+        Column("kind", String(10), nullable=False), Column("similarity", Float, nullable=False),
+    )
+    md.create_all(conn)
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "article records: source, cleaning, dates, sentences, mentions, times, "
+                 "event mentions, duplicates", _m1_article_tables),
+    Migration(2, "storyline: articles, entities, aliases, refs, events, mention links, "
+                 "input errors, duplicates", _m2_storyline_tables),
+]
+
+
+def _check_order(migrations: list[Migration]) -> None:
+    ids = [m.id for m in migrations]
+    if ids != sorted(set(ids)):
+        raise ValueError(f"migration ids must be unique and increasing: {ids}")
+
+
+def _ledger_table(md: MetaData) -> Table:
+    return Table(
+        LEDGER, md,
+        Column("id", Integer, primary_key=True, autoincrement=False),
+        Column("description", Text, nullable=False),
+        Column("applied_at", String(40), nullable=False),
+    )
+
+
+def applied_ids(engine: Engine) -> list[int]:
+    """Ids of the migrations this database has, in order."""
+    ledger = _ledger_table(MetaData())
+    with engine.begin() as conn:
+        ledger.create(conn, checkfirst=True)
+        return sorted(conn.execute(select(ledger.c.id)).scalars())
+
+
+def apply_migrations(
+    engine: Engine, migrations: list[Migration] | None = None, upto: int | None = None
+) -> list[int]:
+    """Apply the pending migrations (up to ``upto``), each in its own transaction.
+
+    Returns the ids applied now; an up-to-date database returns ``[]``.
+    """
+    migrations = MIGRATIONS if migrations is None else migrations
+    _check_order(migrations)
+    done = set(applied_ids(engine))
+    ledger = _ledger_table(MetaData())
+    applied: list[int] = []
+    for m in migrations:
+        if m.id in done or (upto is not None and m.id > upto):
+            continue
+        with engine.begin() as conn:
+            m.apply(conn)
+            conn.execute(insert(ledger).values(
+                id=m.id, description=m.description,
+                applied_at=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            ))
+        applied.append(m.id)
+    return applied

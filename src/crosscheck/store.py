@@ -1,0 +1,426 @@
+"""Persist article records and the latest storyline in a SQL database.
+
+Why a database: per-article work (cleaning, dates, NLP, event candidates) is costly and
+done once; a later run loads the stored records and links them with its new articles.
+Why SQLAlchemy Core on one URL: SQLite by default, PostgreSQL later, same code. The
+only dialect-specific code is the clearly marked SQLite branch in ``make_engine``.
+
+Each ``save_*`` is one transaction, so a failure leaves the previous state intact.
+Tables have real columns for what one would query (dates, offsets, kinds, outlets);
+small nested lists (offset blocks, actor ids) are JSON text. Partial dates are stored
+as their ISO string (``2015``, ``2015-10``, ``2015-10-22``) plus their precision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any, Iterable
+
+from sqlalchemy import Engine, MetaData, create_engine, delete, event, insert, select
+from sqlalchemy.engine import Connection
+
+from crosscheck.migrations import apply_migrations
+from crosscheck.models import (
+    ArticleRecord,
+    ArticleSummary,
+    CleanDocument,
+    DuplicateRecord,
+    Entity,
+    EntityMention,
+    EntityRef,
+    Event,
+    EventMention,
+    InputError,
+    OffsetBlock,
+    PartialDate,
+    PublicationDate,
+    Removed,
+    Sentence,
+    SourceDocument,
+    Storyline,
+    TimeExpression,
+)
+
+Row = dict[str, Any]
+
+# Child tables of ``articles`` in insertion order (deleted in reverse).
+ARTICLE_CHILDREN = (
+    "removed_segments", "sentences", "entity_mentions", "time_expressions",
+    "event_mentions", "duplicates",
+)
+# Storyline tables in insertion order (deleted in reverse: children first).
+STORYLINE_TABLES = (
+    "storyline", "storyline_articles", "entities", "entity_aliases", "entity_refs",
+    "events", "event_mention_links", "input_errors", "storyline_duplicates",
+)
+
+
+# --------------------------------------------------------------------------- engine
+def make_engine(url: str) -> Engine:
+    engine = create_engine(url)
+    if engine.dialect.name == "sqlite":
+        # --- SQLite only -------------------------------------------------------
+        # pysqlite's own transaction handling does not BEGIN before DDL and fights
+        # SAVEPOINTs; hand transactions to SQLAlchemy (documented recipe), and turn
+        # on foreign keys and WAL (concurrent readers while a run writes).
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):  # pragma: no cover - driver callback
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):  # pragma: no cover - driver callback
+            conn.exec_driver_sql("BEGIN")
+    return engine
+
+
+# --------------------------------------------------------------------------- value helpers
+def _iso(d: PartialDate | None) -> str | None:
+    return d.iso() if d is not None else None
+
+
+def _prec(d: PartialDate | None) -> str | None:
+    return d.precision if d is not None else None
+
+
+def _pdate(value: str | None) -> PartialDate | None:
+    return PartialDate.parse(value) if value else None
+
+
+def _span_cols(prefix: str, span: tuple[int, int] | None) -> Row:
+    s, e = span if span is not None else (None, None)
+    return {f"{prefix}_start": s, f"{prefix}_end": e}
+
+
+def _span(row: Row, prefix: str) -> tuple[int, int] | None:
+    s, e = row[f"{prefix}_start"], row[f"{prefix}_end"]
+    return None if s is None or e is None else (s, e)
+
+
+def _js(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- article rows
+def _article_row(r: ArticleRecord) -> Row:
+    src, cl, pub = r.source, r.clean, r.published
+    return {
+        "id": src.id, "path": src.path, "format": src.format, "url": src.url,
+        "title": src.title, "outlet": src.outlet, "content_hash": src.content_hash,
+        "is_html": src.is_html, "encoding": src.encoding, "published_raw": src.published_raw,
+        "published_raw_source": src.published_raw_source,
+        "published": _iso(pub.value), "published_precision": _prec(pub.value),
+        "published_method": pub.method, "published_evidence": pub.evidence,
+        **_span_cols("published_evidence", pub.evidence_span),
+        "published_reason": pub.reason,
+        "published_earliest": _iso(pub.earliest), "published_earliest_precision": _prec(pub.earliest),
+        "published_latest": _iso(pub.latest), "published_latest_precision": _prec(pub.latest),
+        "original": src.original, "body": cl.body,
+        "blocks": _js([[b.body_start, b.body_end, b.orig_start, b.orig_end] for b in cl.blocks]),
+        "clean_title": cl.title, **_span_cols("clean_title", cl.title_span),
+        "byline": cl.byline, **_span_cols("byline", cl.byline_span),
+        "dateline": cl.dateline, **_span_cols("dateline", cl.dateline_span),
+        "metadata_date": cl.metadata_date, "metadata_date_source": cl.metadata_date_source,
+        "outlet_hint": cl.outlet_hint,
+    }
+
+
+def _mention_row(m: EventMention) -> Row:
+    """An EventMention as columns (shared by ``event_mentions`` and the storyline links)."""
+    return {
+        "mention_id": m.id, "start_char": m.start, "end_char": m.end, "text": m.text,
+        "body_start": m.body_start, "body_end": m.body_end, "trigger": m.trigger,
+        "kind": m.kind, "title": m.title, "actors": _js(m.actors), "places": _js(m.places),
+        "date": _iso(m.date), "date_precision": _prec(m.date), "date_text": m.date_text,
+        "attributed_to": m.attributed_to, "attribution_kind": m.attribution_kind,
+        "negated": m.negated, "actor_mentions": _js(m.actor_mentions),
+        "place_mentions": _js(m.place_mentions),
+    }
+
+
+def _child_rows(r: ArticleRecord) -> dict[str, list[Row]]:
+    """Rows of every child table of one article, keyed by table name."""
+    aid = r.id
+    rows: dict[str, list[Row]] = {
+        "removed_segments": [
+            {"start_char": x.start, "end_char": x.end, "reason": x.reason, "text": x.text}
+            for x in r.clean.removed],
+        "sentences": [{"start_char": s.start, "end_char": s.end, "text": s.text} for s in r.sentences],
+        "entity_mentions": [
+            {"start_char": m.start, "end_char": m.end, "text": m.text, "label": m.label,
+             "sentence": m.sentence, "entity_id": m.entity_id} for m in r.mentions],
+        "time_expressions": [
+            {"start_char": t.start, "end_char": t.end, "text": t.text, "type": t.type,
+             "value": t.value, "date": _iso(t.date), "date_precision": _prec(t.date),
+             "anchor": t.anchor, "rule": t.rule, "weekday": t.weekday} for t in r.times],
+        "event_mentions": [_mention_row(m) for m in r.event_mentions],
+    }
+    for name, table_rows in rows.items():
+        for i, row in enumerate(table_rows):
+            row.update(article_id=aid, position=i)
+    d = r.duplicate
+    rows["duplicates"] = [] if d is None else [
+        {"article_id": aid, "article": d.article, "same_as": d.same_as, "kind": d.kind,
+         "similarity": d.similarity}]
+    return rows
+
+
+# --------------------------------------------------------------------------- article objects
+def _mention_from(row: Row, article: str) -> EventMention:
+    return EventMention(
+        id=row["mention_id"], article=article, start=row["start_char"], end=row["end_char"],
+        text=row["text"], body_start=row["body_start"], body_end=row["body_end"],
+        trigger=row["trigger"], kind=row["kind"], title=row["title"],
+        actors=json.loads(row["actors"]), places=json.loads(row["places"]),
+        date=_pdate(row["date"]), date_text=row["date_text"],
+        attributed_to=row["attributed_to"], attribution_kind=row["attribution_kind"],
+        negated=bool(row["negated"]), actor_mentions=json.loads(row["actor_mentions"]),
+        place_mentions=json.loads(row["place_mentions"]),
+    )
+
+
+def _source_from(a: Row) -> SourceDocument:
+    return SourceDocument(
+        id=a["id"], path=a["path"], format=a["format"], original=a["original"],
+        content_hash=a["content_hash"], is_html=bool(a["is_html"]), url=a["url"],
+        title=a["title"], outlet=a["outlet"], published_raw=a["published_raw"],
+        published_raw_source=a["published_raw_source"], encoding=a["encoding"],
+    )
+
+
+def _clean_from(a: Row, removed: list[Row]) -> CleanDocument:
+    return CleanDocument(
+        id=a["id"], body=a["body"],
+        blocks=[OffsetBlock(*b) for b in json.loads(a["blocks"])],
+        title=a["clean_title"], title_span=_span(a, "clean_title"),
+        byline=a["byline"], byline_span=_span(a, "byline"),
+        dateline=a["dateline"], dateline_span=_span(a, "dateline"),
+        removed=[Removed(x["start_char"], x["end_char"], x["reason"], x["text"]) for x in removed],
+        metadata_date=a["metadata_date"], metadata_date_source=a["metadata_date_source"],
+        outlet_hint=a["outlet_hint"],
+    )
+
+
+def _published_from(a: Row) -> PublicationDate:
+    return PublicationDate(
+        article=a["id"], value=_pdate(a["published"]), method=a["published_method"],
+        evidence=a["published_evidence"], evidence_span=_span(a, "published_evidence"),
+        reason=a["published_reason"], earliest=_pdate(a["published_earliest"]),
+        latest=_pdate(a["published_latest"]),
+    )
+
+
+def _record_from(a: Row, kids: dict[str, list[Row]]) -> ArticleRecord:
+    aid = a["id"]
+    dup = kids["duplicates"]
+    return ArticleRecord(
+        source=_source_from(a),
+        clean=_clean_from(a, kids["removed_segments"]),
+        published=_published_from(a),
+        sentences=[Sentence(s["start_char"], s["end_char"], s["text"]) for s in kids["sentences"]],
+        mentions=[
+            EntityMention(aid, m["start_char"], m["end_char"], m["text"], m["label"],
+                          m["sentence"], m["entity_id"]) for m in kids["entity_mentions"]],
+        times=[
+            TimeExpression(t["start_char"], t["end_char"], t["text"], t["type"], t["value"],
+                           _pdate(t["date"]), t["anchor"], t["rule"], t["weekday"])
+            for t in kids["time_expressions"]],
+        event_mentions=[_mention_from(m, aid) for m in kids["event_mentions"]],
+        duplicate=DuplicateRecord(dup[0]["article"], dup[0]["same_as"], dup[0]["kind"],
+                                  dup[0]["similarity"]) if dup else None,
+    )
+
+
+# --------------------------------------------------------------------------- storyline rows
+def _summary_row(i: int, s: ArticleSummary, stored_original: str | None) -> Row:
+    return {
+        "article_id": s.id, "position": i, "outlet": s.outlet, "title": s.title,
+        "published": _iso(s.published), "published_precision": _prec(s.published),
+        "published_evidence": s.published_evidence, "published_method": s.published_method,
+        "published_reason": s.published_reason, **_span_cols("published", s.published_span),
+        "boilerplate_chars": s.boilerplate_chars, "path": s.path,
+        "same_origin_as": s.same_origin_as, "url": s.url, "format": s.format,
+        # not stored twice when the articles table already holds the same text
+        "original": None if s.original and s.original == stored_original else s.original,
+        "removed": _js([[x.start, x.end, x.reason, x.text] for x in s.removed]),
+    }
+
+
+def _storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, list[Row]]:
+    rows: dict[str, list[Row]] = {name: [] for name in STORYLINE_TABLES}
+    rows["storyline"] = [{"id": 1}]
+    rows["storyline_articles"] = [
+        _summary_row(i, s, originals.get(s.id)) for i, s in enumerate(st.articles)]
+    for i, e in enumerate(st.entities):
+        rows["entities"].append({"id": e.id, "position": i, "name": e.name, "type": e.type,
+                                 "articles": _js(e.articles)})
+        rows["entity_aliases"] += [
+            {"entity_id": e.id, "position": j, "alias": a} for j, a in enumerate(e.aliases)]
+        rows["entity_refs"] += [
+            {"entity_id": e.id, "position": j, "article_id": r.article, "start_char": r.start,
+             "end_char": r.end, "text": r.text} for j, r in enumerate(e.mentions)]
+    for i, ev in enumerate(st.events):
+        rows["events"].append({
+            "id": ev.id, "position": i, "date": _iso(ev.date), "date_precision": _prec(ev.date),
+            "title": ev.title, "kind": ev.kind, "actors": _js(ev.actors), "places": _js(ev.places)})
+        rows["event_mention_links"] += [
+            {**_mention_row(m), "event_id": ev.id, "position": j, "article_id": m.article}
+            for j, m in enumerate(ev.mentions)]
+    rows["input_errors"] = [
+        {"position": i, "path": e.path, "reason": e.reason} for i, e in enumerate(st.errors)]
+    rows["storyline_duplicates"] = [
+        {"position": i, "article": d.article, "same_as": d.same_as, "kind": d.kind,
+         "similarity": d.similarity} for i, d in enumerate(st.duplicates)]
+    return rows
+
+
+def _summary_from(row: Row, originals: dict[str, str]) -> ArticleSummary:
+    original = row["original"]
+    return ArticleSummary(
+        id=row["article_id"], outlet=row["outlet"], title=row["title"],
+        published=_pdate(row["published"]), published_evidence=row["published_evidence"],
+        published_method=row["published_method"], published_reason=row["published_reason"],
+        boilerplate_chars=row["boilerplate_chars"], path=row["path"],
+        same_origin_as=row["same_origin_as"], url=row["url"], format=row["format"],
+        original=originals.get(row["article_id"], "") if original is None else original,
+        removed=[Removed(*x) for x in json.loads(row["removed"])],
+        published_span=_span(row, "published"),
+    )
+
+
+def _group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
+    out: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        out[row[key]].append(row)
+    return out
+
+
+# --------------------------------------------------------------------------- the store
+class Store:
+    """A crosscheck database: article records plus the latest run's storyline."""
+
+    def __init__(self, url: str = "sqlite:///crosscheck.db") -> None:
+        self.url = url
+        self._engine = make_engine(url)
+        self.applied_migrations = apply_migrations(self._engine)
+        self._md = MetaData()
+        self._md.reflect(bind=self._engine)
+        self._t = self._md.tables
+
+    # -- context manager -------------------------------------------------------
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- low-level helpers (one place to insert, so tests can inject failures) --
+    def _insert(self, conn: Connection, table: str, rows: list[Row]) -> None:
+        if rows:  # an empty executemany would insert one row of defaults
+            conn.execute(insert(self._t[table]), rows)
+
+    def _select(self, conn: Connection, table: str, *order: str) -> list[Row]:
+        t = self._t[table]
+        stmt = select(t).order_by(*(t.c[c] for c in order))
+        return [dict(r) for r in conn.execute(stmt).mappings()]
+
+    # -- articles ---------------------------------------------------------------
+    def known_hashes(self) -> dict[str, str]:
+        """content_hash -> article id, for skipping already-processed inputs."""
+        t = self._t["articles"]
+        with self._engine.connect() as conn:
+            return {h: i for h, i in conn.execute(select(t.c.content_hash, t.c.id))}
+
+    def save_article(self, record: ArticleRecord) -> None:
+        """Save one article and everything derived from it in one transaction.
+
+        Re-saving an id replaces it. Saving a different id with an already stored
+        content hash raises ValueError (the content hash identifies an article).
+        """
+        arts = self._t["articles"]
+        with self._engine.begin() as conn:
+            other = conn.execute(select(arts.c.id).where(
+                arts.c.content_hash == record.source.content_hash,
+                arts.c.id != record.id)).scalar()
+            if other is not None:
+                raise ValueError(
+                    f"article {record.id!r}: same content hash as stored article {other!r}")
+            for name in reversed(ARTICLE_CHILDREN):
+                conn.execute(delete(self._t[name]).where(self._t[name].c.article_id == record.id))
+            conn.execute(delete(arts).where(arts.c.id == record.id))
+            self._insert(conn, "articles", [_article_row(record)])
+            children = _child_rows(record)
+            for name in ARTICLE_CHILDREN:
+                self._insert(conn, name, children[name])
+
+    def load_records(self) -> list[ArticleRecord]:
+        """Every stored article record, ordered by article id."""
+        with self._engine.connect() as conn:
+            articles = self._select(conn, "articles", "id")
+            kids = {name: _group(self._select(conn, name, *self._order(name)), "article_id")
+                    for name in ARTICLE_CHILDREN}
+        records = [
+            _record_from(a, {name: kids[name].get(a["id"], []) for name in ARTICLE_CHILDREN})
+            for a in articles]
+        return sorted(records, key=lambda r: r.id)  # same order on every SQL collation
+
+    # -- storyline --------------------------------------------------------------
+    def _originals(self, conn: Connection) -> dict[str, str]:
+        t = self._t["articles"]
+        return {i: o for i, o in conn.execute(select(t.c.id, t.c.original))}
+
+    def save_storyline(self, storyline: Storyline) -> None:
+        """Replace the stored storyline (entities, events, links, errors) in one transaction."""
+        with self._engine.begin() as conn:
+            for name in reversed(STORYLINE_TABLES):
+                conn.execute(delete(self._t[name]))
+            rows = _storyline_rows(storyline, self._originals(conn))
+            for name in STORYLINE_TABLES:
+                self._insert(conn, name, rows[name])
+
+    def load_storyline(self) -> Storyline | None:
+        """The last saved storyline, or None when none was saved."""
+        with self._engine.connect() as conn:
+            if conn.execute(select(self._t["storyline"].c.id)).first() is None:
+                return None
+            originals = self._originals(conn)
+            rows = {name: self._select(conn, name, *self._order(name))
+                    for name in STORYLINE_TABLES}
+        aliases = _group(rows["entity_aliases"], "entity_id")
+        refs = _group(rows["entity_refs"], "entity_id")
+        links = _group(rows["event_mention_links"], "event_id")
+        return Storyline(
+            articles=[_summary_from(r, originals) for r in rows["storyline_articles"]],
+            entities=[
+                Entity(e["id"], e["name"], e["type"], [a["alias"] for a in aliases.get(e["id"], [])],
+                       json.loads(e["articles"]),
+                       [EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"])
+                        for r in refs.get(e["id"], [])])
+                for e in rows["entities"]],
+            events=[
+                Event(ev["id"], _pdate(ev["date"]), ev["title"], ev["kind"],
+                      json.loads(ev["actors"]), json.loads(ev["places"]),
+                      [_mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
+                for ev in rows["events"]],
+            errors=[InputError(e["path"], e["reason"]) for e in rows["input_errors"]],
+            duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
+                        for d in rows["storyline_duplicates"]],
+        )
+
+    @staticmethod
+    def _order(table: str) -> tuple[str, ...]:
+        """The columns that give a table's rows in the order they were saved."""
+        if table in ARTICLE_CHILDREN:
+            return ("article_id",) if table == "duplicates" else ("article_id", "position")
+        if table in ("entity_aliases", "entity_refs"):
+            return ("entity_id", "position")
+        if table == "event_mention_links":
+            return ("event_id", "position")
+        return ("id",) if table == "storyline" else ("position",)

@@ -1,0 +1,212 @@
+"""Store: round trips, migrations, atomic saves, storyline replacement."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+
+from crosscheck.migrations import MIGRATIONS, Migration, applied_ids, apply_migrations
+from crosscheck.models import Event, InputError, PartialDate, Storyline
+from crosscheck.store import Store, make_engine
+from output_samples import record_a1, record_a2, record_a3, records, storyline
+
+
+@pytest.fixture
+def url(tmp_path):
+    return f"sqlite:///{tmp_path / 'cc.db'}"
+
+
+def _count(url: str, table: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_records_round_trip(url):
+    with Store(url) as store:
+        for rec in records():
+            store.save_article(rec)
+    with Store(url) as store:  # a fresh connection reads what was committed
+        loaded = store.load_records()
+        assert loaded == records()
+        assert [r.id for r in loaded] == ["a1", "a2", "a3"]
+        assert store.known_hashes() == {r.source.content_hash: r.id for r in records()}
+        # tuples and nested types come back as such, not as JSON lists
+        assert isinstance(loaded[0].clean.title_span, tuple)
+        assert loaded[0].event_mentions[1].date == PartialDate(2015, 9)
+        assert loaded[2].duplicate.similarity == 0.8125
+
+
+def test_load_is_ordered_by_id_not_insertion(url):
+    with Store(url) as store:
+        for rec in reversed(records()):
+            store.save_article(rec)
+        assert [r.id for r in store.load_records()] == ["a1", "a2", "a3"]
+
+
+def test_second_save_adds_and_resave_replaces(url):
+    with Store(url) as store:
+        store.save_article(record_a1())
+        store.save_article(record_a2())
+        changed = record_a1()
+        changed.event_mentions = changed.event_mentions[:1]
+        changed.published.reason = "re-run"
+        store.save_article(changed)
+        loaded = store.load_records()
+    assert loaded == [changed, record_a2()]
+    assert _count(url, "event_mentions") == 2  # 1 for a1 + 1 for a2: old rows gone
+
+
+def test_same_content_under_another_id_is_refused(url):
+    with Store(url) as store:
+        store.save_article(record_a1())
+        clash = record_a1()
+        clash.source.id = "a1-copy"
+        with pytest.raises(ValueError, match="same content hash"):
+            store.save_article(clash)
+        assert [r.id for r in store.load_records()] == ["a1"]
+
+
+def _fail_on(monkeypatch, table: str) -> None:
+    real = Store._insert
+
+    def failing(self, conn, name, rows):
+        if name == table:
+            raise RuntimeError(f"disk on fire while writing {name}")
+        return real(self, conn, name, rows)
+
+    monkeypatch.setattr(Store, "_insert", failing)
+
+
+def test_failed_save_leaves_no_partial_rows(url, monkeypatch):
+    with Store(url) as store:
+        store.save_article(record_a1())
+        _fail_on(monkeypatch, "event_mentions")
+        with pytest.raises(RuntimeError):
+            store.save_article(record_a2())
+        # the failing re-save of an existing article keeps its old version too
+        changed = record_a1()
+        changed.clean.body = "replaced"
+        with pytest.raises(RuntimeError):
+            store.save_article(changed)
+        monkeypatch.undo()
+        assert store.load_records() == [record_a1()]
+    for table in ("articles", "sentences", "entity_mentions", "removed_segments"):
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            ids = set(conn.execute(text(f"SELECT DISTINCT {'id' if table == 'articles' else 'article_id'} FROM {table}")).scalars())
+        engine.dispose()
+        assert ids == {"a1"}, table
+
+
+def test_failed_storyline_save_keeps_previous(url, monkeypatch):
+    with Store(url) as store:
+        for rec in records():
+            store.save_article(rec)
+        store.save_storyline(storyline())
+        _fail_on(monkeypatch, "event_mention_links")
+        with pytest.raises(RuntimeError):
+            store.save_storyline(Storyline([], [], []))
+        monkeypatch.undo()
+        assert store.load_storyline() == storyline()
+
+
+def test_storyline_round_trip_and_replace(url):
+    with Store(url) as store:
+        assert store.load_storyline() is None
+        for rec in records():
+            store.save_article(rec)
+        st = storyline()
+        store.save_storyline(st)
+        assert store.load_storyline() == st
+        smaller = dataclasses.replace(
+            st, events=[Event("ev9", PartialDate(2016), "Talks resume", "meeting", [], [], [])],
+            errors=[InputError("x.doc", "unsupported format: .doc")], duplicates=[])
+        store.save_storyline(smaller)
+        assert store.load_storyline() == smaller
+    assert _count(url, "event_mention_links") == 0
+    assert _count(url, "events") == 1
+    assert _count(url, "input_errors") == 1
+    # originals already stored with the article are not stored a second time
+    assert _count(url, "storyline_articles WHERE original IS NULL") == 3
+
+
+def test_storyline_without_stored_articles_keeps_its_text(url):
+    with Store(url) as store:
+        st = storyline()
+        store.save_storyline(st)
+        assert store.load_storyline() == st
+
+
+def test_fresh_database_gets_all_migrations_once(url):
+    with Store(url) as store:
+        assert store.applied_migrations == [m.id for m in MIGRATIONS]
+    with Store(url) as store:
+        assert store.applied_migrations == []
+    engine = create_engine(url)
+    assert apply_migrations(engine) == []
+    assert applied_ids(engine) == [m.id for m in MIGRATIONS]
+    tables = set(inspect(engine).get_table_names())
+    engine.dispose()
+    assert {"schema_migrations", "articles", "entity_mentions", "time_expressions",
+            "event_mentions", "entities", "events", "event_mention_links",
+            "removed_segments", "duplicates", "input_errors"} <= tables
+
+
+def test_database_at_migration_1_upgrades_and_keeps_data(url):
+    engine = create_engine(url)
+    assert apply_migrations(engine, upto=1) == [1]
+    assert "events" not in inspect(engine).get_table_names()
+    engine.dispose()
+    with Store(url) as store:
+        assert store.applied_migrations == [2]
+        store.save_article(record_a3())
+        store.save_storyline(storyline())
+        assert store.load_records() == [record_a3()]
+
+
+def test_failed_migration_is_not_recorded(url):
+    def broken(conn):
+        conn.execute(text("CREATE TABLE half_done (x INTEGER)"))
+        raise RuntimeError("migration bug")
+
+    engine = make_engine(url)  # the SQLite branch makes DDL transactional
+    migrations = MIGRATIONS + [Migration(99, "broken", broken)]
+    with pytest.raises(RuntimeError):
+        apply_migrations(engine, migrations)
+    assert 99 not in applied_ids(engine)
+    engine.dispose()
+    engine = create_engine(url)
+    assert "half_done" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+
+def test_migration_ids_must_increase():
+    with pytest.raises(ValueError):
+        apply_migrations(create_engine("sqlite://"), [MIGRATIONS[1], MIGRATIONS[0]])
+
+
+def test_indexes_on_foreign_keys_and_dates(url):
+    with Store(url):
+        pass
+    engine = create_engine(url)
+    insp = inspect(engine)
+    indexed = {(t, c) for t in insp.get_table_names()
+               for ix in insp.get_indexes(t) for c in ix["column_names"]}
+    engine.dispose()
+    for pair in [("articles", "published"), ("event_mentions", "article_id"),
+                 ("event_mentions", "date"), ("events", "date"),
+                 ("event_mention_links", "event_id"), ("entity_refs", "article_id"),
+                 ("time_expressions", "date")]:
+        assert pair in indexed, pair
+
+
+def test_in_memory_url_works():
+    with Store("sqlite://") as store:
+        store.save_article(record_a1())
+        assert store.load_records() == [record_a1()]
