@@ -30,6 +30,7 @@ _PLACE_PREPS = frozenset({"in", "to", "at", "from", "into", "near", "inside", "o
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
 _ACTOR_LABELS = frozenset({"PERSON", "ORG", "NORP", "GPE"})
 _REALIS_TAGS = frozenset({"VBD", "VBN", "VBZ", "VBP", "VBG"})
+_REALIS_AUX = frozenset({"will", "to", "did", "does", "do", "'ll"})  # base-form verbs that still report a happening
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,8 @@ class RuleEventExtractor:
 
     def _main_trigger(self, s: _Sent) -> tuple[int | None, int | None]:
         """The trigger closest to the root; a reporting verb yields to a trigger it governs."""
-        cands = sorted((i for i, t in enumerate(s.tokens) if self._is_trigger(t)), key=lambda i: (_depth(s.tokens, i), i))
+        cands = [i for i, t in enumerate(s.tokens) if self._is_trigger(t) and not _in_relative_clause(s.tokens, i)]
+        cands.sort(key=lambda i: (_depth(s.tokens, i), i))
         if not cands:
             return None, None
         first = cands[0]
@@ -126,6 +128,7 @@ class RuleEventExtractor:
             inner = [i for i in inner if s.tokens[i].lemma.lower() not in self.lex.reporting] or inner
             if inner:
                 return inner[0], first
+            return first, first  # a statement: its speaker is its source
         return first, _reporting_ancestor(s.tokens, first, self.lex.reporting)
 
     def _hypothetical(self, s: _Sent, trigger: int) -> bool:
@@ -133,7 +136,7 @@ class RuleEventExtractor:
         kids = [s.tokens[c] for c in s.children[trigger]]
         if any(k.dep in ("mark", "aux") and k.text.lower() in self.lex.hypothetical for k in kids):
             return True
-        return t.pos == "VERB" and t.tag not in _REALIS_TAGS and not any(k.text.lower() in ("will", "to") for k in kids)
+        return t.pos == "VERB" and t.tag not in _REALIS_TAGS and not any(k.text.lower() in _REALIS_AUX for k in kids)
 
     def _solid_undated(self, s: _Sent, trigger: int, actors: list[int], places: list[int]) -> bool:
         """Undated sentences count only when a finite past verb links two named participants."""
@@ -152,7 +155,7 @@ class RuleEventExtractor:
 
     def _source_of(self, s: _Sent, head: int) -> tuple[str, str]:
         span = _subtree(s.children, head)
-        text = _span_text(s.tokens, span, limit=8)
+        text = _span_text(s.tokens, _core(s, head), limit=8)
         labels = {m.label for _, m in s.mentions if _inside(m, s.tokens, span)}
         lemma = s.tokens[head].lemma.lower()
         if lemma in self.lex.documents:
@@ -180,7 +183,7 @@ class RuleEventExtractor:
 
     def _title(self, s: _Sent, trigger: int) -> str:
         t = s.tokens[trigger]
-        parts: list[tuple[int, str]] = []
+        parts: list[tuple[float, str]] = []
         kids = s.children[trigger]
         subj = next((c for c in kids if s.tokens[c].dep in ("nsubj", "nsubjpass")), None)
         if subj is not None:
@@ -188,6 +191,9 @@ class RuleEventExtractor:
         verb = [c for c in kids if s.tokens[c].dep in ("neg", "prt", "auxpass")] + [trigger]
         parts.append((trigger, " ".join(s.tokens[i].text for i in sorted(verb))))
         obj = next((c for c in kids if s.tokens[c].dep in ("dobj", "attr", "dative")), None)
+        said = next((c for c in kids if s.tokens[c].dep == "ccomp"), None)
+        if obj is None and said is not None and t.lemma.lower() in self.lex.reporting:
+            parts.append((trigger + 0.5, _span_text(s.tokens, _subtree(s.children, said), limit=10, head=True)))
         if obj is not None:
             parts.append((obj, _span_text(s.tokens, _core(s, obj), limit=6)))
         prep = next((c for c in kids if s.tokens[c].dep in ("prep", "agent") and c > trigger), None)
@@ -220,6 +226,17 @@ def _depth(tokens: list[Token], i: int) -> int:
     while tokens[i].head != i and d < 50:
         i, d = tokens[i].head, d + 1
     return d
+
+
+def _in_relative_clause(tokens: list[Token], i: int) -> bool:
+    """Whether token i sits in a relative or adnominal clause (background, not the news)."""
+    for _ in range(50):
+        if tokens[i].dep in ("relcl", "acl"):
+            return True
+        if tokens[i].head == i:
+            return False
+        i = tokens[i].head
+    return False
 
 
 def _governs(tokens: list[Token], ancestor: int, i: int) -> bool:
@@ -276,10 +293,12 @@ def _core(s: _Sent, head: int) -> list[int]:
     return sorted(out)
 
 
-def _span_text(tokens: list[Token], idx: list[int], limit: int) -> str:
-    idx = [i for i in idx if tokens[i].pos != "PUNCT" or tokens[i].text in ("'s", "\u2019s", "-")]
+def _span_text(tokens: list[Token], idx: list[int], limit: int, head: bool = False) -> str:
+    """Tokens joined as text, punctuation and spaces dropped; at most ``limit`` tokens
+    (the last ones for noun phrases, whose head comes last; the first with ``head``)."""
+    idx = [i for i in idx if tokens[i].pos not in ("PUNCT", "SPACE") or tokens[i].text in ("'s", "\u2019s", "-")]
     if len(idx) > limit:
-        idx = idx[-limit:]
+        idx = idx[:limit] if head else idx[-limit:]
     text = ""
     for i in idx:
         tok = tokens[i]

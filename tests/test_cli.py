@@ -1,0 +1,53 @@
+"""The CLI is a thin layer: every command documents itself and maps failures to exit codes."""
+
+import argparse
+import subprocess
+import sys
+
+import pytest
+
+from crosscheck.cli import build_parser, db_url, main
+
+
+def _subparsers(parser):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            return action
+    raise AssertionError("no subcommands")
+
+
+def test_every_command_and_option_has_help():
+    parser = build_parser()
+    sub = _subparsers(parser)
+    helps = {a.dest: a.help for a in sub._choices_actions}
+    assert set(helps) == {"run", "ingest", "build", "export"}
+    for name, command in sub.choices.items():
+        assert helps[name], f"{name} lacks help"
+        assert command.description, f"{name} lacks a description"
+        for action in command._actions:
+            assert action.help, f"{name} {action.option_strings or action.dest} lacks help"
+
+
+@pytest.mark.parametrize("command", ["run", "ingest", "build", "export"])
+def test_help_exits_zero(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert "--db" in capsys.readouterr().out
+
+
+def test_db_url_accepts_paths_and_urls():
+    assert db_url("x.db") == "sqlite:///x.db"
+    assert db_url("postgresql://u@h/db") == "postgresql://u@h/db"
+
+
+def test_console_script_is_installed():
+    out = subprocess.run([sys.executable, "-m", "crosscheck.cli", "--help"], capture_output=True, text=True)
+    assert out.returncode == 0 and "run" in out.stdout
+
+
+def test_export_before_any_run_is_a_clear_error(tmp_path, capsys):
+    code = main(["export", "--db", str(tmp_path / "empty.db"), "--out", str(tmp_path / "o")])
+    assert code == 4
+    err = capsys.readouterr().err
+    assert "no storyline stored yet" in err and "Traceback" not in err
