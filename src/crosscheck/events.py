@@ -97,7 +97,7 @@ class RuleEventExtractor:
         if time is None and not self._solid_undated(s, trigger, actors, places):
             return None
         tok = s.tokens[trigger]
-        kind = self.lex.verbs.get(tok.lemma) if tok.pos in ("VERB", "AUX") else self.lex.nouns.get(tok.lemma.lower())
+        kind = self._kind(s, trigger)
         who, how = self._attribution(s, reporter)
         start, end = doc.clean.to_original(s.sentence.start, s.sentence.end)
         return EventMention(
@@ -130,6 +130,18 @@ class RuleEventExtractor:
                 return inner[0], first
             return first, first  # a statement: its speaker is its source
         return first, _reporting_ancestor(s.tokens, first, self.lex.reporting)
+
+    def _kind(self, s: _Sent, trigger: int) -> str | None:
+        """The trigger's class; "announced the signing of" is an agreement, not a statement."""
+        tok = s.tokens[trigger]
+        if tok.pos not in ("VERB", "AUX"):
+            return self.lex.nouns.get(tok.lemma.lower())
+        if tok.lemma.lower() in self.lex.reporting:
+            for c in s.children[trigger]:
+                noun = s.tokens[c]
+                if noun.dep == "dobj" and noun.lemma.lower() in self.lex.nouns:
+                    return self.lex.nouns[noun.lemma.lower()]
+        return self.lex.verbs.get(tok.lemma.lower())
 
     def _hypothetical(self, s: _Sent, trigger: int) -> bool:
         t = s.tokens[trigger]

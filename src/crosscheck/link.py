@@ -8,8 +8,10 @@ let lexical look-alikes from different weeks merge. Steps:
 1. Order mentions by date (undated last), then article and position: deterministic.
 2. For each mention, candidate events are those sharing an actor or place entity whose
    dates are compatible (same day, +-1 day for "late Thursday night" style slippage,
-   or one date containing the other when precision differs).
-3. Score = weighted entity overlap + lexical similarity (rapidfuzz token-set ratio) +
+   or one date containing the other when precision differs). An undated mention may
+   join a dated event of the same kind, with a stricter threshold.
+3. Score = entity overlap weighted by rarity (sharing "Russia" says less than sharing
+   "Vienna" in a story about Russia) + lexical similarity (rapidfuzz token-set ratio) +
    same event kind + exact date; join the best event at or above the threshold
    (a stricter threshold inside one article), else start a new event.
 4. The event's date is the most precise date most mentions agree on; its title is the
@@ -19,6 +21,7 @@ let lexical look-alikes from different weeks merge. Steps:
 from __future__ import annotations
 
 import hashlib
+import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence
@@ -29,6 +32,7 @@ from crosscheck.models import Event, EventMention, PartialDate
 from crosscheck.settings import DEFAULT, Settings
 
 SAME_ARTICLE_BONUS = 0.15  # extra score needed to merge two mentions of one article
+UNDATED_MARGIN = 0.2  # extra score an undated mention needs to join a dated event
 
 
 class Linker(Protocol):
@@ -61,12 +65,13 @@ class GreedyLinker:
         self.threshold = settings.link_threshold
 
     def __call__(self, mentions: Sequence[EventMention]) -> list[Event]:
+        weights = entity_weights(mentions)
         clusters: list[_Cluster] = []
         by_entity: dict[str, list[int]] = defaultdict(list)
         for m in sorted(mentions, key=_order):
             best, best_score = None, 0.0
             for ci in sorted({c for e in set(m.actors) | set(m.places) for c in by_entity[e]}):
-                score = self._score(m, clusters[ci])
+                score = self._score(m, clusters[ci], weights)
                 if score > best_score:
                     best, best_score = ci, score
             if best is None or best_score < self.threshold:
@@ -78,27 +83,43 @@ class GreedyLinker:
                     by_entity[e].append(best)
         return sorted((_event(c.mentions) for c in clusters), key=lambda e: (e.date is None, str(e.date), e.id))
 
-    def _score(self, m: EventMention, c: _Cluster) -> float:
-        scores = [pair_score(m, o) for o in c.mentions]
+    def _score(self, m: EventMention, c: _Cluster, weights: dict[str, float]) -> float:
+        scores = [pair_score(m, o, weights) for o in c.mentions]
         if any(s is None for s in scores):
             return 0.0
         return sum(scores) / len(scores)  # type: ignore[arg-type]
 
 
-def pair_score(a: EventMention, b: EventMention) -> float | None:
+def entity_weights(mentions: Sequence[EventMention]) -> dict[str, float]:
+    """Inverse document frequency of each entity over the mentions (rare = telling)."""
+    counts = Counter(e for m in mentions for e in set(m.actors) | set(m.places))
+    n = max(len(mentions), 1)
+    return {e: math.log(1 + n / c) for e, c in counts.items()}
+
+
+def pair_score(a: EventMention, b: EventMention, weights: dict[str, float] | None = None) -> float | None:
     """Similarity of two mentions in [0, 1]; None when they cannot be one event."""
-    if a.id == b.id or not dates_compatible(a.date, b.date):
+    if a.id == b.id:
+        return None
+    undated = (a.date is None) != (b.date is None)
+    if not undated and not dates_compatible(a.date, b.date):
+        return None
+    if undated and a.kind != b.kind:
         return None
     ea, eb = set(a.actors) | set(a.places), set(b.actors) | set(b.places)
     if not ea & eb:
         return None
-    overlap = len(ea & eb) / min(len(ea), len(eb))
+    w = weights or {}
+    size = lambda es: sum(w.get(e, 1.0) for e in es)
+    overlap = size(ea & eb) / min(size(ea), size(eb))
     lexical = fuzz.token_set_ratio(a.text.lower(), b.text.lower()) / 100
     kind = 1.0 if a.kind == b.kind else 0.0
-    exact = 1.0 if a.date == b.date else 0.0
+    exact = 1.0 if a.date is not None and a.date == b.date else 0.0
     score = 0.45 * overlap + 0.25 * lexical + 0.15 * kind + 0.15 * exact
     if a.article == b.article:
         score -= SAME_ARTICLE_BONUS
+    if undated:
+        score -= UNDATED_MARGIN
     return score
 
 
