@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import create_engine, inspect, text
 
 from crosscheck.migrations import MIGRATIONS, Migration, applied_ids, apply_migrations
-from crosscheck.models import Event, InputError, PartialDate, Storyline
+from crosscheck.models import Event, InputError, PartialDate, Removed, Storyline
 from crosscheck.store import Store, make_engine
 from output_samples import record_a1, record_a2, record_a3, records, storyline
 
@@ -210,3 +212,17 @@ def test_in_memory_url_works():
     with Store("sqlite://") as store:
         store.save_article(record_a1())
         assert store.load_records() == [record_a1()]
+
+
+@settings(max_examples=25, deadline=None)
+@given(text=st.text(max_size=200), title=st.none() | st.text(max_size=40),
+       similarity=st.floats(0, 1, allow_nan=False))
+def test_arbitrary_text_round_trips(text, title, similarity):
+    rec = record_a3()
+    rec.source.original = rec.clean.body = text
+    rec.source.title = rec.clean.title = title
+    rec.duplicate = dataclasses.replace(rec.duplicate, similarity=similarity)
+    rec.clean.removed = [Removed(0, len(text), "footer", text)]
+    with Store("sqlite://") as store:
+        store.save_article(rec)
+        assert store.load_records() == [rec]

@@ -73,10 +73,9 @@ def _date(prefix: str, index: bool = True) -> list[Column]:
     return [Column(prefix, String(10), index=index), Column(f"{prefix}_precision", String(5))]
 
 
-def _m1_article_tables(conn: Connection) -> None:
-    """Per-article records: the source, its cleaning, dates and NLP annotations."""
-    md = MetaData()
-    Table(
+def _m1_articles_table(md: MetaData) -> Table:
+    """One row per article: source, publication date, clean body and its offset map."""
+    return Table(
         "articles", md,
         _id(primary_key=True),
         Column("path", Text, nullable=False),
@@ -100,6 +99,12 @@ def _m1_article_tables(conn: Connection) -> None:
         Column("metadata_date", Text), Column("metadata_date_source", Text),
         Column("outlet_hint", Text),
     )
+
+
+def _m1_article_tables(conn: Connection) -> None:
+    """Per-article records: the source, its cleaning, dates and NLP annotations."""
+    md = MetaData()
+    _m1_articles_table(md)
     Table(
         "removed_segments", md, _article_fk(),
         Column("position", Integer, primary_key=True, autoincrement=False),
@@ -160,15 +165,9 @@ def _mention_columns() -> list[Column]:
     ]
 
 
-def _m2_storyline_tables(conn: Connection) -> None:
-    """The latest run's corpus-level result: entities, events and their evidence.
-
-    Storyline tables do not reference ``articles``: a storyline is a snapshot that may
-    name articles that were never stored (an exact duplicate that was skipped).
-    """
-    md = MetaData()
-    Table("storyline", md, Column("id", Integer, primary_key=True, autoincrement=False))
-    Table(
+def _m2_storyline_articles_table(md: MetaData) -> Table:
+    """The storyline's view of each article (outlet, date, why), not the records."""
+    return Table(
         "storyline_articles", md, _id("article_id", primary_key=True),
         Column("position", Integer, nullable=False),
         Column("outlet", Text), Column("title", Text), *_date("published"),
@@ -180,6 +179,19 @@ def _m2_storyline_tables(conn: Connection) -> None:
         Column("original", Text),  # NULL: identical to articles.original (not stored twice)
         Column("removed", Text, nullable=False),  # JSON [[start, end, reason, text], ...]
     )
+
+
+def _m2_storyline_tables(conn: Connection) -> None:
+    """The latest run's corpus-level result: entities, events and their evidence.
+
+    Storyline tables do not reference ``articles``: a storyline is a snapshot that may
+    name articles that were never stored (an exact duplicate that was skipped).
+    ``event_mention_links`` keeps each linked mention's full fields, not only its id:
+    the storyline stage may refine a mention (resolved actor ids) after it was stored.
+    """
+    md = MetaData()
+    Table("storyline", md, Column("id", Integer, primary_key=True, autoincrement=False))
+    _m2_storyline_articles_table(md)
     Table(
         "entities", md, _id(primary_key=True), Column("position", Integer, nullable=False),
         Column("name", Text, nullable=False), Column("type", String(40), nullable=False, index=True),
