@@ -1,0 +1,366 @@
+"""Read input files into ``SourceDocument`` records (first pipeline stage).
+
+Why a stage of its own: everything after it works on decoded text with stable ids, so
+all the messy parts of reading a user's folder live here — walking folders in a
+deterministic order, guessing encodings, refusing binaries with a reason, unpacking
+JSON/JSONL records, the news-tls ``InputDocs/<date>/`` layout, and spotting articles
+that were already seen (exact re-ingest) or that re-post one wire story (near
+duplicates, kept but recorded so the storyline can say "same origin").
+
+Nothing here raises for a user's bad input: each unusable file or record becomes an
+``InputError`` with the reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import json
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from datasketch import MinHash, MinHashLSH
+
+from crosscheck.models import DuplicateRecord, IngestResult, InputError, SourceDocument
+from crosscheck.settings import DEFAULT, Settings
+
+TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "json"}
+STRIP_SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl", ".xml")
+TLS_DIR = "InputDocs"
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+# JSON field names, in order of preference (kept as data: other feeds name them differently)
+JSON_FIELDS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "_id", "article_id", "doc_id", "uuid"),
+    "url": ("url", "link", "uri", "canonical_url"),
+    "title": ("title", "headline", "name"),
+    "text": ("text", "body", "content", "article", "maintext", "articleBody"),
+    "html": ("html", "raw_html", "content_html", "body_html"),
+    "published": ("published", "date", "published_at", "publish_date", "pubdate",
+                  "date_publish", "datePublished", "pub_date", "timestamp", "time"),
+    "outlet": ("outlet", "source", "site", "site_name", "publisher", "domain", "source_domain"),
+}
+
+_TAG = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
+_WORD = re.compile(r"\w+", re.U)
+
+
+@dataclass
+class _Candidate:
+    """A file (or JSON record) that decoded fine, before ids and duplicates are settled."""
+
+    file: Path
+    stem: str
+    parent: str
+    doc: SourceDocument
+
+
+# --------------------------------------------------------------------------- public
+def ingest(
+    paths: Sequence[str | Path],
+    settings: Settings = DEFAULT,
+    known_hashes: Mapping[str, str] | None = None,
+) -> IngestResult:
+    """Read files and folders into documents, errors and duplicate records.
+
+    Files are processed in sorted path order so ids, duplicate direction ("the earlier
+    article is ``same_as``") and output are the same whatever order the paths were given.
+    """
+    result = IngestResult()
+    files = _expand(paths, result.errors)
+    candidates: list[_Candidate] = []
+    for f in files:
+        candidates.extend(_read_file(f, settings, result.errors))
+    _assign_ids(candidates)
+    _drop_exact(candidates, known_hashes or {}, result)
+    result.duplicates.extend(_near_duplicates(result.documents, settings))
+    return result
+
+
+def normalized_hash(text: str) -> str:
+    """sha256 of NFC-normalised, whitespace-collapsed text: re-ingests hash the same."""
+    norm = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def visible_text(source: str, is_html: bool) -> str:
+    """Cheap visible text of a document, enough for near-duplicate shingling."""
+    if not is_html:
+        return source
+    return html.unescape(_TAG.sub(" ", source))
+
+
+# --------------------------------------------------------------------------- files
+def _expand(paths: Sequence[str | Path], errors: list[InputError]) -> list[Path]:
+    """Files under the given paths, recursive, sorted; hidden entries are skipped."""
+    found: dict[str, Path] = {}
+    for raw in paths:
+        p = Path(raw)
+        try:
+            if p.is_dir():
+                for f in p.rglob("*"):
+                    rel = f.relative_to(p).parts
+                    if any(part.startswith(".") for part in rel) or not f.is_file():
+                        continue
+                    found.setdefault(str(f.resolve()), f)
+            elif p.is_file():
+                found.setdefault(str(p.resolve()), p)
+            elif p.exists():
+                errors.append(InputError(str(p), "not a regular file or folder"))
+            else:
+                errors.append(InputError(str(p), "no such file or folder"))
+        except OSError as exc:
+            errors.append(InputError(str(p), f"cannot read: {exc.strerror or exc}"))
+    return sorted(found.values(), key=lambda f: f.as_posix())
+
+
+def _stem(f: Path) -> str:
+    """File name without its text suffixes ("12.htm.txt" -> "12")."""
+    name = f.name
+    changed = True
+    while changed:
+        changed = False
+        for suffix in STRIP_SUFFIXES:
+            if name.lower().endswith(suffix) and len(name) > len(suffix):
+                name, changed = name[: -len(suffix)], True
+    return name
+
+
+def _tls_date(f: Path) -> str | None:
+    """The publication date folder of the news-tls layout ``InputDocs/<date>/<file>``."""
+    parent = f.parent
+    if parent.parent.name == TLS_DIR and ISO_DAY.match(parent.name):
+        return parent.name
+    return None
+
+
+def _read_file(f: Path, settings: Settings, errors: list[InputError]) -> list[_Candidate]:
+    suffix = f.suffix.lower()
+    kind = TEXT_SUFFIXES.get(suffix)
+    if kind is None:
+        shown = suffix or "(none)"
+        errors.append(InputError(str(f), f"unsupported file extension {shown}; "
+                                         "use .txt, .html, .htm, .json or .jsonl"))
+        return []
+    decoded = _read_text(f, settings)
+    if isinstance(decoded, InputError):
+        errors.append(decoded)
+        return []
+    text, encoding = decoded
+    if kind == "json":
+        return _json_candidates(f, text, encoding, suffix == ".jsonl", settings, errors)
+    tls = _tls_date(f)
+    doc = SourceDocument(
+        id="", path=str(f), format="tls" if tls else kind, original=text,
+        content_hash=normalized_hash(text), is_html=(kind == "html"), encoding=encoding,
+        published_raw=tls, published_raw_source=f"folder:{tls}" if tls else None,
+    )
+    return [_Candidate(f, _stem(f), f.parent.name, doc)]
+
+
+def _read_text(f: Path, settings: Settings) -> tuple[str, str] | InputError:
+    """Decoded text and the encoding used, or the reason it cannot be used."""
+    try:
+        size = f.stat().st_size
+        if size > settings.max_article_chars * 4:
+            return InputError(str(f), f"too large: {size} bytes "
+                                      f"(limit {settings.max_article_chars} characters)")
+        data = f.read_bytes()
+    except OSError as exc:
+        return InputError(str(f), f"cannot read: {exc.strerror or exc}")
+    decoded = decode_bytes(data)
+    if isinstance(decoded, str):
+        return InputError(str(f), decoded)
+    text, encoding = decoded
+    if not text.strip():
+        return InputError(str(f), "empty file (no text)")
+    if len(text) > settings.max_article_chars:
+        return InputError(str(f), f"too large: {len(text)} characters "
+                                  f"(limit {settings.max_article_chars})")
+    return text, encoding
+
+
+def decode_bytes(data: bytes) -> tuple[str, str] | str:
+    """Decode file bytes: BOMs first, then strict UTF-8, then charset-normalizer.
+
+    Returns ``(text, encoding)`` or a reason string. Why this order: a BOM is
+    certain, UTF-8 is by far the most common and strict decoding rarely accepts
+    anything else, and only the rest needs statistical guessing.
+    """
+    if not data.strip():
+        return "empty file (no text)"
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                     (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return _no_nul(data.decode(enc), enc)
+            except UnicodeDecodeError:
+                return f"binary file, not text (invalid {enc} after its byte-order mark)"
+    if b"\x00" in data:
+        return "binary file, not text (contains NUL bytes)"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        return "binary file, not text (no text encoding fits)"
+    text = str(best)
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+    if controls > max(2, len(text) // 100):
+        return "binary file, not text (too many control characters)"
+    return text, best.encoding
+
+
+def _no_nul(text: str, enc: str) -> tuple[str, str] | str:
+    if "\x00" in text:
+        return "binary file, not text (NUL characters)"
+    return text, enc
+
+
+# --------------------------------------------------------------------------- json
+def _json_candidates(f: Path, text: str, encoding: str, lines: bool, settings: Settings,
+                     errors: list[InputError]) -> list[_Candidate]:
+    """One candidate per JSON record (a file holds one object, a list, or JSON lines)."""
+    records: list[tuple[str, object]] = []
+    if lines:
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                records.append((f"{f}:{n}", json.loads(line)))
+            except json.JSONDecodeError as exc:
+                errors.append(InputError(f"{f}:{n}", f"invalid JSON line: {exc.msg}"))
+    else:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            errors.append(InputError(str(f), f"invalid JSON: {exc.msg} at line {exc.lineno}"))
+            return []
+        items = data if isinstance(data, list) else [data]
+        records = [(f"{f}[{i}]" if isinstance(data, list) else str(f), r)
+                   for i, r in enumerate(items)]
+    out = []
+    for n, (where, rec) in enumerate(records, 1):
+        cand = _json_record(f, where, rec, n, encoding, settings)
+        if isinstance(cand, InputError):
+            errors.append(cand)
+        else:
+            out.append(cand)
+    return out
+
+
+def _field(rec: dict, name: str) -> str | None:
+    for key in JSON_FIELDS[name]:
+        value = rec.get(key)
+        if isinstance(value, dict):  # e.g. "source": {"name": "Reuters"}
+            value = value.get("name") or value.get("title")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def _json_record(f: Path, where: str, rec: object, n: int, encoding: str,
+                 settings: Settings) -> _Candidate | InputError:
+    if not isinstance(rec, dict):
+        return InputError(where, f"JSON record is a {type(rec).__name__}, not an object")
+    body, is_html = _field(rec, "text"), False
+    if body is None:
+        body, is_html = _field(rec, "html"), True
+    if body is None:
+        names = ", ".join(JSON_FIELDS["text"] + JSON_FIELDS["html"])
+        return InputError(where, f"JSON record has no text (looked for {names})")
+    if len(body) > settings.max_article_chars:
+        return InputError(where, f"too large: {len(body)} characters "
+                                 f"(limit {settings.max_article_chars})")
+    published = _field(rec, "published")
+    pub_key = next((k for k in JSON_FIELDS["published"] if k in rec), None)
+    doc = SourceDocument(
+        id="", path=where, format="json", original=body, content_hash=normalized_hash(body),
+        is_html=is_html, url=_field(rec, "url"), title=_field(rec, "title"),
+        outlet=_field(rec, "outlet"), published_raw=published,
+        published_raw_source=f"json:{pub_key}" if published else None, encoding=encoding,
+    )
+    rid = _field(rec, "id")
+    stem = _safe_id(rid) if rid else f"{_stem(f)}-{n}"
+    return _Candidate(f, stem, _stem(f), doc)
+
+
+def _safe_id(value: str) -> str:
+    return re.sub(r"[^\w.\-]+", "_", value).strip("_") or "record"
+
+
+# --------------------------------------------------------------------------- ids, duplicates
+def _assign_ids(cands: list[_Candidate]) -> None:
+    """Unique ids: the stem, or ``<parent>-<stem>`` for every stem shared by several.
+
+    Prefixing all members of a clash (not just the later ones) keeps an id independent
+    of which other files happen to sort first; a numeric suffix settles what remains.
+    """
+    counts = Counter(c.stem for c in cands)
+    used: set[str] = set()
+    for c in cands:
+        base = c.stem if counts[c.stem] == 1 else f"{_safe_id(c.parent)}-{c.stem}"
+        ident, k = base, 2
+        while ident in used:
+            ident, k = f"{base}-{k}", k + 1
+        used.add(ident)
+        c.doc.id = ident
+
+
+def _drop_exact(cands: list[_Candidate], known: Mapping[str, str], result: IngestResult) -> None:
+    """Skip content already in the store or earlier in this run (exact re-ingest)."""
+    seen: dict[str, str] = {}
+    for c in cands:
+        h = c.doc.content_hash
+        earlier = known.get(h) or seen.get(h)
+        if earlier is not None:
+            result.duplicates.append(DuplicateRecord(c.doc.id, earlier, "exact", 1.0))
+            continue
+        seen[h] = c.doc.id
+        result.documents.append(c.doc)
+
+
+def _shingles(text: str, k: int) -> set[str]:
+    words = _WORD.findall(text.lower())
+    if not words:
+        return set()
+    if len(words) < k:
+        return {" ".join(words)}
+    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+def _near_duplicates(docs: list[SourceDocument], settings: Settings) -> list[DuplicateRecord]:
+    """Near-duplicate (re-post) records via MinHash LSH; documents are all kept.
+
+    For each document the best-matching earlier one is its ``same_as``; the LSH
+    candidates are re-checked against the threshold with the MinHash estimate.
+    """
+    threshold = settings.near_duplicate_threshold
+    lsh = MinHashLSH(threshold=threshold, num_perm=settings.minhash_permutations)
+    hashes: dict[str, MinHash] = {}
+    order = {d.id: i for i, d in enumerate(docs)}
+    out = []
+    for doc in docs:
+        sh = _shingles(visible_text(doc.original, doc.is_html), settings.shingle_words)
+        if not sh:
+            continue
+        mh = MinHash(num_perm=settings.minhash_permutations, seed=1)
+        mh.update_batch([s.encode("utf-8") for s in sorted(sh)])
+        scored = [(mh.jaccard(hashes[o]), -order[o], o) for o in lsh.query(mh)]
+        scored = [s for s in scored if s[0] >= threshold]
+        if scored:
+            sim, _, other = max(scored)
+            out.append(DuplicateRecord(doc.id, other, "near", round(sim, 3)))
+        lsh.insert(doc.id, mh)
+        hashes[doc.id] = mh
+    return out
