@@ -58,6 +58,8 @@ def process(
 ) -> RunResult:
     """Steps 1-8 of the module docstring against an open store."""
     result = ingest(paths, settings, store.known_hashes())
+    stored = [d for d in result.duplicates if d.kind == "exact" and d.article == d.same_as]
+    result.duplicates = [d for d in result.duplicates if d not in stored]  # re-runs are not re-posts
     errors = list(result.errors)
     near = {d.article: d for d in result.duplicates if d.kind == "near"}
     cleaned: list[tuple[SourceDocument, CleanDocument]] = []
@@ -75,7 +77,7 @@ def process(
     progress("storyline", 0, 1)
     storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates)
     store.save_storyline(storyline)
-    skipped = sum(1 for d in result.duplicates if d.kind == "exact")
+    skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
     return RunResult(storyline, added, errors, skipped)
 
 

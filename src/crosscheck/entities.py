@@ -118,9 +118,36 @@ class RuleResolver:
         uf = _UnionFind()
         for _, k in keyed:
             uf.find(k)
+        self._link_same_form(keyed, uf)
         self._link_people(keyed, uf)
         self._link_orgs(keyed, uf)
+        self._link_demonyms(keyed, uf)
         return self._build(keyed, uf, locate)
+
+    def _link_same_form(self, keyed, uf: _UnionFind) -> None:
+        """One name tagged with different types ("Port Serin" as GPE, FAC, ORG) is one entity.
+        A person keeps a single-word name to itself ("Washington" the man, not the city)."""
+        by_form: dict[str, list[str]] = defaultdict(list)
+        for _, k in keyed:
+            typ, form = k.split("|", 1)
+            group = form if (" " in form or typ != "PERSON") else k
+            if k not in by_form[group]:
+                by_form[group].append(k)
+        for keys in by_form.values():
+            for other in keys[1:]:
+                uf.union(keys[0], other)
+
+    def _link_demonyms(self, keyed, uf: _UnionFind) -> None:
+        """A nationality word joins the one place whose name it derives from
+        ("Valdorian" -> "Valdoria", "Kestrelian" -> "Kestrel")."""
+        places = sorted({k for _, k in keyed if k.startswith("GPE|")})
+        for _, k in keyed:
+            if not k.startswith("NORP|"):
+                continue
+            form = k.split("|", 1)[1]
+            stems = [p for p in places if _derives(form, p.split("|", 1)[1])]
+            if stems:
+                uf.union(k, min(stems, key=len))
 
     def _key(self, m: EntityMention) -> str:
         """Node key "TYPE|normalised form"; alias groups collapse to their canonical name."""
@@ -155,7 +182,10 @@ class RuleResolver:
                 uf.union(k, candidates.pop())
 
     def _link_orgs(self, keyed, uf: _UnionFind) -> None:
-        orgs = sorted({k for _, k in keyed if k.startswith("ORG|")})
+        """Acronyms and short names of organisations and places ("NTF", "Kestrel")."""
+        self._link_short_names(sorted({k for _, k in keyed if k.startswith(("ORG|", "GPE|"))}), uf)
+
+    def _link_short_names(self, orgs: list[str], uf: _UnionFind) -> None:
         names = [k for k in orgs if " " in k]
         for k in orgs:
             form = k.split("|", 1)[1]
@@ -167,13 +197,14 @@ class RuleResolver:
         words = [w for w in re.split(r"[\s-]+", form) if w]
         if len(words) == 1 and 2 <= len(form) <= 6 and form.isalpha():
             hits = [n for n in names if _initials(n.split("|", 1)[1], self.data.generic) == form]
-            if len(hits) == 1:
+            if len({h.split("|", 1)[1] for h in hits}) == 1:
                 return hits[0]
         core = {w for w in words if w not in self.data.generic and w not in self.data.particles}
         if not core:
             return None
         hits = [n for n in names if n.split("|", 1)[1] != form and core <= set(re.split(r"[\s-]+", n.split("|", 1)[1]))]
-        return hits[0] if len(hits) == 1 and len(core) < len(re.split(r"[\s-]+", hits[0])) else None
+        one_name = len({h.split("|", 1)[1] for h in hits}) == 1  # same name under two types is one
+        return hits[0] if hits and one_name and len(core) < len(re.split(r"[\s-]+", hits[0])) else None
 
     def _build(self, keyed, uf: _UnionFind, locate: Locate) -> Resolution:
         members: dict[str, list[tuple[EntityMention, str]]] = defaultdict(list)
@@ -196,6 +227,22 @@ class RuleResolver:
         return Resolution(entities, ids)
 
 
+_DEMONYM_ENDINGS = ("ian", "ean", "an", "ese", "ish", "i", "n")
+
+
+def _derives(demonym: str, place: str) -> bool:
+    """Whether a nationality word derives from a place's first name word."""
+    place = place.split(" ")[0]
+    if " " in demonym or len(place) < 4:
+        return False
+    for end in _DEMONYM_ENDINGS:
+        if demonym.endswith(end):
+            stem = demonym[: -len(end)]
+            if len(stem) >= 4 and (place == stem or place.startswith(stem) and len(place) - len(stem) <= 2):
+                return True
+    return False
+
+
 def _initials(name: str, generic: frozenset[str]) -> str:
     stop = {"of", "and", "the", "for", "al"}
     return "".join(w[0] for w in re.split(r"[\s-]+", name) if w and w not in stop)
@@ -207,7 +254,9 @@ def _canonical(group, data: AliasData) -> str:
         typ, form = k.split("|", 1)
         if form in {n.lower() for n, _ in data.groups.values()}:
             return next(n for n, _ in data.groups.values() if n.lower() == form)
-    forms = Counter(_display(m.text, m.label, data) for m, _ in group)
+    labels = {m.label for m, _ in group}
+    preferred = [(m, k) for m, k in group if m.label != "NORP"] if labels - {"NORP"} else group
+    forms = Counter(_display(m.text, m.label, data) for m, _ in preferred)
     multi = [(c, len(f), f) for f, c in forms.items() if len(f.split()) >= 2]
     best = max(multi or [(c, len(f), f) for f, c in forms.items()])
     return best[2] or root_key.split("|", 1)[1]

@@ -279,11 +279,44 @@ def _according_to(tokens: list[Token], children: list[list[int]]) -> int | None:
 
 
 def _nearest_time(s: _Sent, trigger: int) -> TimeExpression | None:
+    """The dated expression that modifies the trigger's own clause.
+
+    A date inside another noun phrase ("won the November 2022 election") dates that
+    phrase, not the event: the walk from the date up to the trigger may not pass
+    through another noun or verb. Among attached dates the nearest wins.
+    """
     dated = [t for t in s.times if t.date is not None and t.type in ("DATE", "TIME")]
-    if not dated:
+    attached = [t for t in dated if _attached(s, t, trigger)]
+    if not attached:  # parse slips ("Port Serin late Thursday night"): trust day-level deixis
+        attached = [t for t in dated if t.date.precision == "day" and (t.weekday is not None or t.anchor != "absolute")]
+    if not attached:
         return None
     pos = s.tokens[trigger].start
-    return min(dated, key=lambda t: (abs(t.start - pos), t.start))
+    return min(attached, key=lambda t: (abs(t.start - pos), t.start))
+
+
+_DATE_WORDS = frozenset({"day", "night", "morning", "evening", "afternoon", "week", "month", "year", "weekend", "time", "date", "hour", "hours", "days", "weeks", "months", "years", "later", "earlier", "ago"})
+
+
+def _attached(s: _Sent, t: TimeExpression, trigger: int) -> bool:
+    inside = [i for i, tok in enumerate(s.tokens) if t.start <= tok.start < t.end]
+    if not inside:
+        return False
+    i = inside[-1]
+    for _ in range(50):
+        if i == trigger:
+            return True
+        tok = s.tokens[i]
+        if tok.head == i:
+            return False
+        i = tok.head
+        if i == trigger:
+            return True
+        head = s.tokens[i]
+        in_span = t.start <= head.start < t.end
+        if not in_span and head.pos in ("NOUN", "PROPN", "VERB") and head.text.lower() not in _DATE_WORDS:
+            return False
+    return False
 
 
 def _subtree(children: list[list[int]], head: int) -> list[int]:

@@ -13,7 +13,11 @@ let lexical look-alikes from different weeks merge. Steps:
 3. Score = entity overlap weighted by rarity (sharing "Russia" says less than sharing
    "Vienna" in a story about Russia) + lexical similarity (rapidfuzz token-set ratio) +
    same event kind + exact date; join the best event at or above the threshold
-   (a stricter threshold inside one article), else start a new event.
+   (a stricter threshold inside one article), else start a new event. Two mentions
+   naming no common participant may still be one event when they fall on the same
+   day, are of one kind family (talks/meeting) and one names a participant the other
+   article is about ("the talks between Mr. Hale and Mr. Vrana opened on March 14" vs
+   "Negotiators from Valdoria and Kestrel met on Tuesday").
 4. The event's date is the most precise date most mentions agree on; its title is the
    title of its earliest-published own-voice mention.
 """
@@ -33,6 +37,9 @@ from crosscheck.settings import DEFAULT, Settings
 
 SAME_ARTICLE_BONUS = 0.15  # extra score needed to merge two mentions of one article
 UNDATED_MARGIN = 0.2  # extra score an undated mention needs to join a dated event
+UNDATED_NEVER_JOIN = frozenset({"statement", "event"})  # too generic to place by kind alone
+CONTEXT_TOP = 4  # an article's context: the entities its event mentions name most
+KIND_FAMILY = {"talks": "meeting", "meeting": "meeting", "visit": "meeting"}  # kinds one happening is told as
 
 
 class Linker(Protocol):
@@ -66,25 +73,30 @@ class GreedyLinker:
 
     def __call__(self, mentions: Sequence[EventMention]) -> list[Event]:
         weights = entity_weights(mentions)
+        context = article_context(mentions)
         clusters: list[_Cluster] = []
         by_entity: dict[str, list[int]] = defaultdict(list)
+        by_day: dict[PartialDate, list[int]] = defaultdict(list)
         for m in sorted(mentions, key=_order):
             best, best_score = None, 0.0
-            for ci in sorted({c for e in set(m.actors) | set(m.places) for c in by_entity[e]}):
-                score = self._score(m, clusters[ci], weights)
+            near = {c for e in set(m.actors) | set(m.places) for c in by_entity[e]} | set(by_day.get(m.date, ()))
+            for ci in sorted(near):
+                score = self._score(m, clusters[ci], weights, context)
                 if score > best_score:
                     best, best_score = ci, score
             if best is None or best_score < self.threshold:
                 clusters.append(_Cluster())
                 best = len(clusters) - 1
             clusters[best].add(m)
+            if m.date is not None and m.date.precision == "day" and best not in by_day[m.date]:
+                by_day[m.date].append(best)
             for e in set(m.actors) | set(m.places):
                 if best not in by_entity[e]:
                     by_entity[e].append(best)
         return sorted((_event(c.mentions) for c in clusters), key=lambda e: (e.date is None, str(e.date), e.id))
 
-    def _score(self, m: EventMention, c: _Cluster, weights: dict[str, float]) -> float:
-        scores = [pair_score(m, o, weights) for o in c.mentions]
+    def _score(self, m: EventMention, c: _Cluster, weights: dict[str, float], context) -> float:
+        scores = [pair_score(m, o, weights, context) for o in c.mentions]
         if any(s is None for s in scores):
             return 0.0
         return sum(scores) / len(scores)  # type: ignore[arg-type]
@@ -97,23 +109,43 @@ def entity_weights(mentions: Sequence[EventMention]) -> dict[str, float]:
     return {e: math.log(1 + n / c) for e, c in counts.items()}
 
 
-def pair_score(a: EventMention, b: EventMention, weights: dict[str, float] | None = None) -> float | None:
+def article_context(mentions: Sequence[EventMention]) -> dict[str, set[str]]:
+    """Each article's most-named participants (what the article is about)."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for m in mentions:
+        counts[m.article].update(set(m.actors) | set(m.places))
+    return {a: {e for e, _ in c.most_common(CONTEXT_TOP)} for a, c in counts.items()}
+
+
+def _same_day_same_family(a: EventMention, b: EventMention, ea: set, eb: set, context) -> bool:
+    if a.date is None or a.date != b.date or a.date.precision != "day":
+        return False
+    family = KIND_FAMILY.get(a.kind, a.kind)
+    if family != KIND_FAMILY.get(b.kind, b.kind) or a.article == b.article:
+        return False
+    return bool(ea & context.get(b.article, set())) or bool(eb & context.get(a.article, set()))
+
+
+def pair_score(a: EventMention, b: EventMention, weights: dict[str, float] | None = None, context=None) -> float | None:
     """Similarity of two mentions in [0, 1]; None when they cannot be one event."""
     if a.id == b.id:
         return None
     undated = (a.date is None) != (b.date is None)
     if not undated and not dates_compatible(a.date, b.date):
         return None
-    if undated and a.kind != b.kind:
+    if undated and (a.kind != b.kind or a.kind in UNDATED_NEVER_JOIN):
         return None
     ea, eb = set(a.actors) | set(a.places), set(b.actors) | set(b.places)
-    if not ea & eb:
-        return None
     w = weights or {}
     size = lambda es: sum(w.get(e, 1.0) for e in es)
-    overlap = size(ea & eb) / min(size(ea), size(eb))
+    if ea & eb:
+        overlap = size(ea & eb) / min(size(ea), size(eb))
+    elif _same_day_same_family(a, b, ea, eb, context or {}):
+        overlap = 0.5
+    else:
+        return None
     lexical = fuzz.token_set_ratio(a.text.lower(), b.text.lower()) / 100
-    kind = 1.0 if a.kind == b.kind else 0.0
+    kind = 1.0 if KIND_FAMILY.get(a.kind, a.kind) == KIND_FAMILY.get(b.kind, b.kind) else 0.0
     exact = 1.0 if a.date is not None and a.date == b.date else 0.0
     score = 0.45 * overlap + 0.25 * lexical + 0.15 * kind + 0.15 * exact
     if a.article == b.article:
