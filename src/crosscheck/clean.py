@@ -8,11 +8,11 @@ stretches of the original (plain text) or of its visible text (HTML), and
 Plain text works line by line: lines are labelled boilerplate (headline tickers,
 share buttons, navigation, footers, "The post … appeared first on …"), header lines
 (title, byline, dateline: recorded, not boilerplate) or body. The rules are data in
-``data/boilerplate.json`` and ``data/dates.json``. HTML goes through trafilatura
-for the main text and metadata; its lines are then aligned to a visible-text view of
-the source (``crosscheck.htmlview``-like logic below) and pass through the same line
-rules. Everything visible that was left out is recorded as removed, with a reason
-taken from the enclosing element (nav, footer, share widget…).
+``data/boilerplate.json`` and ``data/dates.json``. HTML is handled in
+``crosscheck.clean_html``: trafilatura picks the main text and metadata, its lines are
+aligned to a visible-text view of the source and then pass through the same line rules
+here; visible text left out is recorded as removed, with a reason taken from the
+enclosing element (nav, footer, share widget…).
 """
 
 from __future__ import annotations
@@ -187,11 +187,6 @@ def _ticker_gap_ok(lines: list[Line], between: list[int], cfg: dict) -> bool:
     return len(between) <= cfg["max_between"] and all(_short(lines[i], cfg) for i in between)
 
 
-def _adjacent(idx: list[int], a: int, b: int) -> bool:
-    """No blank line between body-candidate positions a < b."""
-    return idx[b] - idx[a] == b - a
-
-
 def _extend_before(lines: list[Line], idx: list[int], first: int, gap: int, cfg: dict) -> int:
     for _ in range(gap):
         k = first - 1
@@ -205,7 +200,8 @@ def _extend_after(lines: list[Line], idx: list[int], last: int, cfg: dict) -> in
     """Lone labels (a "see all" link) right after the last timestamp."""
     while last + 1 < len(idx):
         line = lines[idx[last + 1]]
-        if not (0 < line.words <= cfg["trailing_label_words"]) or line.text.endswith("."):
+        if (not (0 < line.words <= cfg["trailing_label_words"]) or line.text.endswith(".")
+                or idx[last + 1] != idx[last] + 1):
             break
         last += 1
     return last
@@ -403,11 +399,11 @@ def _merge_removed(original: str, lines: list[Line]) -> list[Removed]:
 
 
 def label_lines(lines: list[Line], meta_title: str | None) -> Findings:
-    """Run all line rules in order: tickers, boilerplate lines, footer, header."""
+    """Run all line rules in order: boilerplate lines, tickers, footer, header."""
     r = rules()
     found = Findings()
+    mark_boilerplate(lines, r, found)  # first: share lines must not pass as headlines
     mark_tickers(lines, r)
-    mark_boilerplate(lines, r, found)
     mark_footer(lines, r, found)
     mark_header(lines, r, found, meta_title)
     return found

@@ -14,7 +14,7 @@ import html as _html
 import re
 from dataclasses import dataclass, field
 
-from crosscheck.clean import Findings, Line, Piece, assemble, label_lines, rules, text_lines
+from crosscheck.clean import Line, Piece, assemble, label_lines, rules, text_lines
 from crosscheck.models import CleanDocument, Removed, SourceDocument
 from crosscheck.settings import DEFAULT, Settings
 

@@ -198,13 +198,13 @@ def decode_bytes(data: bytes) -> tuple[str, str] | str:
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
             try:
-                return _no_nul(data.decode(enc), enc)
+                return _text_check(data.decode(enc), enc)
             except UnicodeDecodeError:
                 return f"binary file, not text (invalid {enc} after its byte-order mark)"
     if b"\x00" in data:
         return "binary file, not text (contains NUL bytes)"
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _text_check(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
     from charset_normalizer import from_bytes
@@ -212,16 +212,18 @@ def decode_bytes(data: bytes) -> tuple[str, str] | str:
     best = from_bytes(data).best()
     if best is None:
         return "binary file, not text (no text encoding fits)"
-    text = str(best)
-    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
-    if controls > max(2, len(text) // 100):
-        return "binary file, not text (too many control characters)"
-    return text, best.encoding
+    return _text_check(str(best), best.encoding)
 
 
-def _no_nul(text: str, enc: str) -> tuple[str, str] | str:
+def _text_check(text: str, enc: str) -> tuple[str, str] | str:
+    """Refuse decoded text that is empty or mostly control characters (binary data)."""
     if "\x00" in text:
         return "binary file, not text (NUL characters)"
+    if not text.strip():
+        return "empty file (no text)"
+    controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\n\r\t\f")
+    if controls > max(2, len(text) // 100) or controls == len(text.strip()):
+        return "binary file, not text (too many control characters)"
     return text, enc
 
 

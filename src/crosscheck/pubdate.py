@@ -18,10 +18,14 @@ The cascade, per article (first step that gives a valid date wins):
       years where that day is that weekday. Years the text mentions as past are a
       lower bound ("in 2014" → not before 2014). Remaining candidates are decided
       by closeness to the publication dates of the other articles (steps 1-2 of this
-      corpus plus ``context``), else the first candidate after the lower bound.
-      Without a weekday, a fully dated past event ("October 21, 2015") gives the
-      year; month-day mentions alone take the year nearest the corpus dates (said so
-      in the reason — the text does not state it).
+      corpus plus ``context``); without those the year stays open (step 4, with the
+      earliest candidate as a bound). Without a weekday, a day-dated past event
+      ("October 21, 2015", not earlier than the years mentioned) gives the year when
+      it lies near the corpus dates (else it is only a lower bound: news often recalls
+      old days, e.g. "11 September 2001"); month-day mentions alone take the
+      year nearest the corpus dates (said so in the reason — the text does not state
+      it). Month- or year-dated mentions ("in March 2003") only bound it: they are
+      often background.
    b. The date. Publication is on/after the latest dated past event told in the
       text, so the value is that event's month (earliest bound = the event's day);
       "last month" / "this month" shift it; "today" next to a dated weekday fixes
@@ -212,6 +216,10 @@ def _weekday_years(month: int, day: int, weekday: int, lo: int, hi: int) -> list
     return out
 
 
+def _gap_days(d: PartialDate, ctx: list[PartialDate]) -> int:
+    return min(abs((d.first_day() - c.first_day()).days) for c in ctx)
+
+
 def _nearest(cands: list[int], month: int, day: int, ctx: list[PartialDate]) -> int:
     def dist(y: int) -> int:
         d = dt.date(y, month, min(day, 28))
@@ -234,11 +242,7 @@ def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month
         shown = ", ".join(sorted({str(c) for c in ctx}))
         why.append(f"{y} is closest to the other articles' dates ({shown})")
         return y
-    if lb is not None:
-        y = min(cands)
-        why.append(f"no corpus dates to compare; took the first candidate after {lb}")
-        return y
-    why.append("no mentioned year and no corpus dates to choose among them")
+    why.append("no corpus dates to choose among them (a weekday alone does not fix the year)")
     return None
 
 
@@ -255,11 +259,23 @@ def _infer(src: SourceDocument, cl: CleanDocument, ctx: list[PartialDate], today
     why: list[str] = []
     year, anchor = _year(past, lb, ctx, today, why)
     if year is None:
-        if lb is not None:
-            why.append(f"only a lower bound: the text mentions {lb} as past")
-        return _unknown(src, notes + why, PartialDate(lb) if lb else None)
+        bound = _lower_bound(anchor, lb, today)
+        if bound is not None:
+            why.append(f"published on/after {bound}")
+        return _unknown(src, notes + why, bound)
     assumed = lb if anchor is None and not _has_full_date(past) else None
     return _dated(src, cl, past, year, anchor, today, why, assumed)
+
+
+def _lower_bound(m: _Mention | None, lb: int | None, today: dt.date) -> PartialDate | None:
+    """What an undecided article still tells: a dated event or a year it mentions as past."""
+    lo = _tables()["min_year"]
+    if m is not None and m.t.date is not None:
+        return m.t.date
+    if m is not None and m.month_day and m.t.weekday is not None:
+        years = [y for y in _weekday_years(*m.month_day, m.t.weekday, max(lb or lo, lo), today.year)]
+        return PartialDate(years[0], *m.month_day) if years else (PartialDate(lb) if lb else None)
+    return PartialDate(lb) if lb else None
 
 
 def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: dt.date,
@@ -271,14 +287,24 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
         sets = [set(_weekday_years(*a.month_day, a.t.weekday, lo, today.year)) for a in anchors]
         common = set.intersection(*sets) or sets[0]
         a = anchors[0]
-        why.append(f"{a.t.text!r}: that weekday falls on {a.month_day[0]}/{a.month_day[1]} only in some years")
+        why.append(f"{a.t.text!r}: that weekday falls on {a.month_day[0]}/{a.month_day[1]} "
+                   "only in some years")
         return _choose_year(sorted(common), lb, ctx, *a.month_day, why), a
-    dated = [m for m in past if m.t.date is not None and m.t.date.precision != "year"
-             and m.t.date.first_day() <= today]
+    # a day-dated past event ("on March 3, 2005") is usually recent news; month- or
+    # year-dated ones ("in March 2003") are often background, so they only bound it
+    dated = [m for m in past if m.t.date is not None and m.t.date.precision == "day"
+             and m.t.date.first_day() <= today and m.t.date.year >= (lb or 0)]
     if dated:
         m = max(dated, key=lambda x: (x.t.date.first_day(), x.t.start))
-        why.append(f"year from the latest fully dated past event {m.t.text!r}")
-        return m.t.date.year, m
+        gap = _tables()["max_context_gap_days"]
+        if ctx and _gap_days(m.t.date, ctx) <= gap:
+            why.append(f"year from the latest day-dated past event {m.t.text!r}, "
+                       f"within {gap} days of the other articles' dates")
+            return m.t.date.year, m
+        why.append(f"the latest day-dated past event {m.t.text!r} is only a lower bound: "
+                   + ("it is far from the other articles' dates" if ctx else
+                      "no corpus dates confirm it is recent news rather than background"))
+        return None, m
     yearless = [m for m in past if m.month_day]
     if yearless and ctx:
         m = max(yearless, key=lambda x: (x.month_day, x.t.start))
@@ -311,7 +337,7 @@ def _shift_month(d: PartialDate, n: int) -> PartialDate:
 
 
 def _has_full_date(past: list[_Mention]) -> bool:
-    return any(m.t.date is not None and m.t.date.precision != "year" for m in past)
+    return any(m.t.date is not None and m.t.date.precision == "day" for m in past)
 
 
 def _dated(src: SourceDocument, cl: CleanDocument, past: list[_Mention], year: int,
