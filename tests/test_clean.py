@@ -175,3 +175,31 @@ def test_real_corpus_boilerplate():
     assert "wsws.org" not in cd3.body and cd3.outlet_hint == "wsws.org"
     assert docs["004"][1].outlet_hint == "crude-oil.news"
     assert "appeared first on" not in docs["004"][1].body
+
+
+def test_time_first_ticker_after_footer_and_outlet_priority():
+    text = ("Ferry Strike Ends\n\nThe ferry crews returned to work on Monday after a deal on pay, "
+            "the union said in a statement.\n\n"
+            "The post Ferry Strike Ends appeared first on Other Wire.\n"
+            "To contact the Island Courier newsroom visit:\n\nislandcourier.example/contact\n\n"
+            "10:05 02.05.2021\nBridge toll rises again\n09:40 02.05.2021\nNew school opens\n"
+            "09:10 02.05.2021\nMayor visits the harbour\nAll news\n")
+    cd = clean(text_doc(text))
+    assert cd.body == ("The ferry crews returned to work on Monday after a deal on pay, "
+                       "the union said in a statement.")
+    # the publisher's own footer outranks the "appeared first on" origin
+    assert cd.outlet_hint == "islandcourier.example"
+    ticker = [r for r in cd.removed if r.reason == "headline-ticker"]
+    assert len(ticker) == 1 and ticker[0].text.endswith("Mayor visits the harbour\nAll news")
+
+
+def test_html_script_and_style_are_recorded_as_removed():
+    doc = doc_from(FIX / "page.html")
+    cd = clean(doc)
+    hidden = [r for r in cd.removed if r.reason in ("html-script", "html-style")]
+    scripts = " ".join(r.text for r in hidden if r.reason == "html-script")
+    assert "Bridge reopens script text" in scripts and "more script" in scripts
+    assert any("color: red" in r.text for r in hidden if r.reason == "html-style")
+    for r in cd.removed:
+        if r.reason in ("html-script", "html-style"):
+            assert doc.original[r.start:r.end] == r.text

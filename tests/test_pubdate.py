@@ -185,3 +185,12 @@ def test_real_corpus_dates():
         if p.evidence_span:
             doc = next(d for d, _ in pairs if d.id == p.article)
             assert doc.original[slice(*p.evidence_span)] == p.evidence
+
+
+def test_last_month_refers_to_a_dated_month():
+    text = ("On Thursday, April 13, the ministers met again in the building where they signed "
+            "the accord last month. The ship was seized in March.")
+    sd, cd = make("x", text)
+    (p,) = infer_publication_dates([(sd, cd)], context=[PartialDate(2023, 3, 17)])
+    assert str(p.value) == "2023-04" and str(p.earliest) == "2023-04-13"
+    assert p.latest == PartialDate(2023, 4)

@@ -171,7 +171,10 @@ def mark_tickers(lines: list[Line], r: Rules) -> None:
             continue
         gap = max(b - a - 1 for a, b in zip(run, run[1:]))
         first, last = run[0], run[-1]
-        first = _extend_before(lines, idx, first, gap, cfg)
+        headline_first = _extend_before(lines, idx, first, gap, cfg)
+        if headline_first == first:  # "time, headline" order: the last headline follows
+            last = _extend_before_reversed(lines, idx, last, gap, cfg, r)
+        first = headline_first
         last = _extend_after(lines, idx, last, cfg)
         first = _extend_header(lines, idx, first, r, cfg)
         for i in range(idx[first], idx[last] + 1):
@@ -196,6 +199,18 @@ def _extend_before(lines: list[Line], idx: list[int], first: int, gap: int, cfg:
     return first
 
 
+def _extend_before_reversed(lines: list[Line], idx: list[int], last: int, gap: int, cfg: dict,
+                            r: Rules) -> int:
+    """The headline lines right after the last timestamp (time-first tickers)."""
+    for _ in range(gap):
+        k = last + 1
+        if (k >= len(idx) or not _short(lines[idx[k]], cfg) or idx[k] - idx[last] != 1
+                or r.timestamp.fullmatch(lines[idx[k]].text)):
+            break
+        last = k
+    return last
+
+
 def _extend_after(lines: list[Line], idx: list[int], last: int, cfg: dict) -> int:
     """Lone labels (a "see all" link) right after the last timestamp."""
     while last + 1 < len(idx):
@@ -211,7 +226,8 @@ def _extend_header(lines: list[Line], idx: list[int], first: int, r: Rules, cfg:
     """Headline-like lines just above a ticker are its caption ("News line", a teaser)."""
     while first > 0:
         line = lines[idx[first - 1]]
-        if line.words > cfg["header_words"] or r.prose_end.search(line.text):
+        if (line.words > cfg["header_words"] or r.prose_end.search(line.text)
+                or r.domain_line.fullmatch(line.text) or r.footer_start.fullmatch(line.text)):
             break
         first -= 1
     return first
@@ -249,8 +265,8 @@ def mark_footer(lines: list[Line], r: Rules, found: Findings) -> None:
         if prose_after:
             continue
         dm = r.domain_line.fullmatch(line.text)
-        if dm:
-            found.outlet_hint = found.outlet_hint or dm.group("domain").lower()
+        if dm:  # the publisher's own footer outranks "appeared first on" (a re-post)
+            found.outlet_hint = dm.group("domain").lower()
             line.label, line.reason = "removed", "footer"
         if r.footer_start.fullmatch(line.text):
             start = i

@@ -22,7 +22,7 @@ _TOKEN = re.compile(
     r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<![^>]*>|<\?[^>]*>"
     r"|<(?P<close>/)?(?P<name>[a-zA-Z][\w:-]*)(?P<attrs>(?:[^>\"']|\"[^\"]*\"|'[^']*')*)>"
     r"|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?", re.S)
-_SKIP = {"script", "style", "noscript", "template", "head", "title", "svg", "iframe", "textarea"}
+_SKIP = {"script", "style", "noscript", "template", "title", "svg", "iframe", "textarea"}
 _VOID = {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed",
          "source", "track", "wbr", "param"}
 _BLOCK = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td",
@@ -40,6 +40,7 @@ class View:
     chars: list[str] = field(default_factory=list)
     src: list[tuple[int, int]] = field(default_factory=list)
     context: list[str] = field(default_factory=list)  # removal reason if left out
+    hidden: list[tuple[int, int, str]] = field(default_factory=list)  # script/style content
 
     def add(self, text: str, s: int, e: int, ctx: str, linear: bool) -> None:
         for k, ch in enumerate(text):
@@ -82,6 +83,9 @@ def _tag(source: str, m: re.Match, stack: list, view: View, cfg: dict, pos: int)
         return pos
     if name in _SKIP:
         close = re.compile(rf"</{name}\s*>", re.I).search(source, pos)
+        end = close.start() if close else len(source)
+        if name != "title" and source[pos:end].strip():  # the title is metadata, not waste
+            view.hidden.append((pos, end, f"html-{name}"))
         return close.end() if close else len(source)
     if name not in _VOID and not m.group("attrs").rstrip().endswith("/"):
         stack.append((name, _reason(name, m.group("attrs"), cfg)))
@@ -289,7 +293,9 @@ def clean_html(doc: SourceDocument, settings: Settings = DEFAULT) -> CleanDocume
     out.outlet_hint = getattr(meta, "sitename", None) or out.outlet_hint
     used = [(p[2], p[3]) for ln in lines for p in ln.pieces]
     used += [s for s in (out.title_span, out.byline_span, out.dateline_span) if s]
-    out.removed = sorted(out.removed + _leftovers(view, used), key=lambda r: (r.start, r.end))
+    hidden = [Removed(a, b, why, source[a:b]) for a, b, why in view.hidden]
+    out.removed = sorted(out.removed + _leftovers(view, used) + hidden,
+                         key=lambda r: (r.start, r.end))
     return out
 
 

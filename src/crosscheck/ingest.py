@@ -48,6 +48,8 @@ JSON_FIELDS: dict[str, tuple[str, ...]] = {
 
 _TAG = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
 _WORD = re.compile(r"\w+", re.U)
+_BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|td|section|article|header|footer|nav|aside|"
+                        r"blockquote|ul|ol|table|figure|figcaption|main|form)\b", re.I)
 
 
 @dataclass
@@ -92,7 +94,14 @@ def visible_text(source: str, is_html: bool) -> str:
     """Cheap visible text of a document, enough for near-duplicate shingling."""
     if not is_html:
         return source
-    return html.unescape(_TAG.sub(" ", source))
+    return html.unescape(_TAG.sub(lambda m: "\n" if _BLOCK_TAG.match(m.group()) else " ", source))
+
+
+def prose_text(text: str, min_words: int = 6) -> str:
+    """The longer lines only: headers, tickers, buttons and footers are short lines,
+    and a re-post differs from its origin mostly there, so shingles skip them."""
+    lines = [ln for ln in text.splitlines() if len(ln.split()) >= min_words]
+    return "\n".join(lines) if lines else text
 
 
 # --------------------------------------------------------------------------- files
@@ -353,7 +362,7 @@ def _near_duplicates(docs: list[SourceDocument], settings: Settings) -> list[Dup
     order = {d.id: i for i, d in enumerate(docs)}
     out = []
     for doc in docs:
-        sh = _shingles(visible_text(doc.original, doc.is_html), settings.shingle_words)
+        sh = _shingles(prose_text(visible_text(doc.original, doc.is_html)), settings.shingle_words)
         if not sh:
             continue
         mh = MinHash(num_perm=settings.minhash_permutations, seed=1)

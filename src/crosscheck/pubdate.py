@@ -27,9 +27,11 @@ The cascade, per article (first step that gives a valid date wins):
       it). Month- or year-dated mentions ("in March 2003") only bound it: they are
       often background.
    b. The date. Publication is on/after the latest dated past event told in the
-      text, so the value is that event's month (earliest bound = the event's day);
-      "last month" / "this month" shift it; "today" next to a dated weekday fixes
-      the day.
+      text, so the value is that event's month (earliest bound = the event's day).
+      "Last month" refers to a month the text dates: publication is the first month
+      (the latest event's or the next) whose previous month the text dates ("April 13
+      … signed last month", March dated → April; "July 19 letter … last month", only
+      July dated → August). "Today" next to a dated weekday fixes the day.
    Evidence is the phrase that fixed the year (else the latest event), with its
    span in ORIGINAL offsets (via ``CleanDocument.to_original``).
 4. Otherwise value None, method "unknown", with the reason.
@@ -52,6 +54,7 @@ from crosscheck.models import (CleanDocument, PartialDate, PublicationDate, Sour
                                TimeExpression)
 
 _YEARLESS = re.compile(r"^XXXX-(\d{2})-(\d{2})$")
+_YEAR_MONTH = re.compile(r"^XXXX-(\d{2})$")
 
 
 # --------------------------------------------------------------------------- parsing
@@ -357,10 +360,15 @@ def _dated(src: SourceDocument, cl: CleanDocument, past: list[_Mention], year: i
     earliest, upper = latest, None
     why.append(f"published on/after the latest dated event told, {lm.t.text!r} → {latest}")
     rel = _relative_month(cl.body)
-    if rel is not None and rel[1] != 0:
-        value = _shift_month(value, -rel[1])
-        earliest, upper = (value if value.first_day() > latest.first_day() else latest), value
-        why.append(f"the text says {rel[0]!r}, so published in {value}")
+    if rel is not None:
+        month = _month_for_relative(value, rel[1], _months_told(past, events, year))
+        if month is None:
+            why.append(f"{rel[0]!r} matches no month the text dates; ignored")
+        else:
+            value, upper = month, month
+            earliest = latest if latest.first_day() >= month.first_day() else month
+            why.append(f"the text says {rel[0]!r} and dates events in "
+                       f"{_shift_month(month, rel[1])}, so published in {month}")
     today_hit = _present_day(events)
     if today_hit is not None:
         value, earliest, upper = today_hit[0], today_hit[0], today_hit[0]
@@ -374,6 +382,29 @@ def _dated(src: SourceDocument, cl: CleanDocument, past: list[_Mention], year: i
     return PublicationDate(src.id, value, "inferred", evidence=ev.t.text,
                            evidence_span=cl.to_original(ev.t.start, ev.t.end),
                            reason="; ".join(why), earliest=earliest, latest=upper)
+
+
+def _months_told(past: list[_Mention], events: list[tuple[PartialDate, _Mention]],
+                 year: int) -> set[PartialDate]:
+    months = {PartialDate(d.year, d.month) for d, _ in events}
+    for m in past:
+        ym = _YEAR_MONTH.match(m.t.value or "")
+        if ym:
+            months.add(PartialDate(year, int(ym.group(1))))
+    return months
+
+
+def _month_for_relative(latest: PartialDate, shift: int, months: set[PartialDate]) -> PartialDate | None:
+    """The publication month implied by "last month" (shift -1) or "this month" (0).
+
+    The phrase refers to something the text dates, so publication month P must have
+    P + shift among the months told; P is not before the latest event's month ``latest``;
+    the smallest such P (of ``latest`` and the month after) is taken.
+    """
+    for p in (latest, _shift_month(latest, 1)):
+        if _shift_month(p, shift) in months:
+            return p
+    return None
 
 
 def _relative_month(body: str) -> tuple[str, int] | None:
