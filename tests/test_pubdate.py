@@ -129,12 +129,13 @@ def test_weekday_alone_is_ambiguous():
     assert "candidate years" in p.reason
 
 
-def test_last_month_shifts_month_and_year_is_flagged_assumption():
+def test_month_day_without_any_year_leaves_the_year_unknown():
+    """Corpus dates must not lend a year: a wrong guess would misdate every event."""
     sd, cd = make("x", "The letter was sent on July 19 by the general. The talks began last month. "
                        "A channel was set up after 2015.")
     (p,) = infer_publication_dates([(sd, cd)], context=[PartialDate(2018, 9, 1)])
-    assert str(p.value) == "2018-08" and p.method == "inferred"
-    assert "last month" in p.reason and "assumption" in p.reason
+    assert p.value is None and p.method == "unknown"
+    assert "July 19" in p.reason and "never states the year" in p.reason
     assert p.earliest == PartialDate(2015)
 
 

@@ -309,14 +309,13 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
                       "no corpus dates confirm it is recent news rather than background"))
         return None, m
     yearless = [m for m in past if m.month_day]
-    if yearless and ctx:
+    if yearless:
+        # Guessing the year from the other articles would put a wrong date on every
+        # event of this article when the guess fails; the year stays unknown.
         m = max(yearless, key=lambda x: (x.month_day, x.t.start))
-        cands = list(range(max(lb or lo, lo), today.year + 1))
-        y = _nearest(cands, *m.month_day, ctx)
-        why.append(f"the text dates events by month and day only ({m.t.text!r}) and never states the "
-                   f"year; {y} is the year ≥ {lb or lo} nearest the corpus dates "
-                   f"({', '.join(sorted({str(c) for c in ctx}))}) — an assumption, not text")
-        return y, None
+        why.append(f"the text dates events by month and day only ({m.t.text!r}) and never states "
+                   f"the year (only that it is {lb or lo} or later)")
+        return None, None
     why.append("no weekday-dated or fully dated event in the text" if not yearless else
                "month-day mentions without a year and no corpus dates to fix the year")
     return None, None
