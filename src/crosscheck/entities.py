@@ -200,8 +200,9 @@ class RuleResolver:
             if len({h.split("|", 1)[1] for h in hits}) == 1:
                 return hits[0]
         core = {w for w in words if w not in self.data.generic and w not in self.data.particles}
-        if not core:
-            return None
+        if not core:  # "the Front": the one longer name it heads ("Northern Tide Front")
+            heads = {n.split("|", 1)[1] for n in names if len(words) == 1 and n.split("|", 1)[1].split(" ")[-1] == form}
+            return next(n for n in names if n.split("|", 1)[1] in heads) if len(heads) == 1 else None
         hits = [n for n in names if n.split("|", 1)[1] != form and core <= set(re.split(r"[\s-]+", n.split("|", 1)[1]))]
         one_name = len({h.split("|", 1)[1] for h in hits}) == 1  # same name under two types is one
         return hits[0] if hits and one_name and len(core) < len(re.split(r"[\s-]+", hits[0])) else None

@@ -37,6 +37,7 @@ _REALIS_AUX = frozenset({"will", "to", "did", "does", "do", "'ll"})  # base-form
 class Lexicon:
     verbs: dict
     nouns: dict
+    light: frozenset[str]
     reporting: frozenset[str]
     unnamed: frozenset[str]
     documents: frozenset[str]
@@ -47,7 +48,7 @@ class Lexicon:
     def load(cls) -> "Lexicon":
         raw = json.loads(resources.files("crosscheck").joinpath("data/events.json").read_text("utf-8"))
         return cls(
-            raw["verb_triggers"], raw["noun_triggers"], frozenset(raw["reporting_verbs"]),
+            raw["verb_triggers"], raw["noun_triggers"], frozenset(raw["light_verbs"]), frozenset(raw["reporting_verbs"]),
             frozenset(raw["unnamed_source_heads"]), frozenset(raw["document_heads"]),
             frozenset(raw["hypothetical_markers"]), frozenset(raw["generic_subjects"]),
         )
@@ -111,14 +112,17 @@ class RuleEventExtractor:
         )
 
     # -- step 1-2: triggers and attribution ------------------------------------------
-    def _is_trigger(self, t: Token) -> bool:
+    def _is_trigger(self, s: _Sent, i: int) -> bool:
+        t = s.tokens[i]
         if t.pos == "VERB" and t.lemma.lower() in self.lex.verbs:
             return True
+        if t.pos == "VERB" and t.lemma.lower() in self.lex.light:  # "reached an agreement"
+            return self._object_kind(s, i) is not None
         return t.pos in ("NOUN", "PROPN") and t.lemma.lower() in self.lex.nouns and t.dep in ("nsubj", "nsubjpass", "dobj", "pobj", "ROOT", "attr", "appos")
 
     def _main_trigger(self, s: _Sent) -> tuple[int | None, int | None]:
         """The trigger closest to the root; a reporting verb yields to a trigger it governs."""
-        cands = [i for i, t in enumerate(s.tokens) if self._is_trigger(t) and not _in_relative_clause(s.tokens, i)]
+        cands = [i for i in range(len(s.tokens)) if self._is_trigger(s, i) and not _in_relative_clause(s.tokens, i)]
         cands.sort(key=lambda i: (_depth(s.tokens, i), i))
         if not cands:
             return None, None
@@ -132,16 +136,22 @@ class RuleEventExtractor:
         return first, _reporting_ancestor(s.tokens, first, self.lex.reporting)
 
     def _kind(self, s: _Sent, trigger: int) -> str | None:
-        """The trigger's class; "announced the signing of" is an agreement, not a statement."""
+        """The trigger's class; "announced the signing of" is an agreement, not a statement,
+        and "reached an understanding" takes its class from the understanding."""
         tok = s.tokens[trigger]
         if tok.pos not in ("VERB", "AUX"):
             return self.lex.nouns.get(tok.lemma.lower())
-        if tok.lemma.lower() in self.lex.reporting:
-            for c in s.children[trigger]:
-                noun = s.tokens[c]
-                if noun.dep == "dobj" and noun.lemma.lower() in self.lex.nouns:
-                    return self.lex.nouns[noun.lemma.lower()]
-        return self.lex.verbs.get(tok.lemma.lower())
+        lemma = tok.lemma.lower()
+        if lemma in self.lex.reporting or lemma in self.lex.light:
+            return self._object_kind(s, trigger) or self.lex.verbs.get(lemma)
+        return self.lex.verbs.get(lemma)
+
+    def _object_kind(self, s: _Sent, verb: int) -> str | None:
+        for c in s.children[verb]:
+            noun = s.tokens[c]
+            if noun.dep == "dobj" and noun.lemma.lower() in self.lex.nouns:
+                return self.lex.nouns[noun.lemma.lower()]
+        return None
 
     def _hypothetical(self, s: _Sent, trigger: int) -> bool:
         t = s.tokens[trigger]

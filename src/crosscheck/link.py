@@ -10,7 +10,8 @@ let lexical look-alikes from different weeks merge. Steps:
    dates are compatible (same day, +-1 day for "late Thursday night" style slippage,
    or one date containing the other when precision differs). An undated mention may
    join a dated event of the same kind, with a stricter threshold.
-3. Score = entity overlap weighted by rarity (sharing "Russia" says less than sharing
+3. Only mentions of one kind family can be one event (a visit and a meeting can; a
+   release and a condemnation cannot). Score = entity overlap weighted by rarity (sharing "Russia" says less than sharing
    "Vienna" in a story about Russia) + lexical similarity (rapidfuzz token-set ratio) +
    same event kind + exact date; join the best event at or above the threshold
    (a stricter threshold inside one article), else start a new event. Two mentions
@@ -109,6 +110,10 @@ def entity_weights(mentions: Sequence[EventMention]) -> dict[str, float]:
     return {e: math.log(1 + n / c) for e, c in counts.items()}
 
 
+def _family(kind: str) -> str:
+    return KIND_FAMILY.get(kind, kind)
+
+
 def article_context(mentions: Sequence[EventMention]) -> dict[str, set[str]]:
     """Each article's most-named participants (what the article is about)."""
     counts: dict[str, Counter] = defaultdict(Counter)
@@ -120,8 +125,7 @@ def article_context(mentions: Sequence[EventMention]) -> dict[str, set[str]]:
 def _same_day_same_family(a: EventMention, b: EventMention, ea: set, eb: set, context) -> bool:
     if a.date is None or a.date != b.date or a.date.precision != "day":
         return False
-    family = KIND_FAMILY.get(a.kind, a.kind)
-    if family != KIND_FAMILY.get(b.kind, b.kind) or a.article == b.article:
+    if a.article == b.article:
         return False
     return bool(ea & context.get(b.article, set())) or bool(eb & context.get(a.article, set()))
 
@@ -130,6 +134,8 @@ def pair_score(a: EventMention, b: EventMention, weights: dict[str, float] | Non
     """Similarity of two mentions in [0, 1]; None when they cannot be one event."""
     if a.id == b.id:
         return None
+    if _family(a.kind) != _family(b.kind):
+        return None  # a release on Tuesday is not the condemnation on Monday
     undated = (a.date is None) != (b.date is None)
     if not undated and not dates_compatible(a.date, b.date):
         return None
@@ -145,7 +151,7 @@ def pair_score(a: EventMention, b: EventMention, weights: dict[str, float] | Non
     else:
         return None
     lexical = fuzz.token_set_ratio(a.text.lower(), b.text.lower()) / 100
-    kind = 1.0 if KIND_FAMILY.get(a.kind, a.kind) == KIND_FAMILY.get(b.kind, b.kind) else 0.0
+    kind = 1.0 if a.kind == b.kind else 0.5
     exact = 1.0 if a.date is not None and a.date == b.date else 0.0
     score = 0.45 * overlap + 0.25 * lexical + 0.15 * kind + 0.15 * exact
     if a.article == b.article:

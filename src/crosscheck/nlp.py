@@ -21,6 +21,7 @@ from crosscheck.settings import DEFAULT, Settings
 # stage's business, and the rest (WORK_OF_ART, LANGUAGE, ...) are not actors.
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"})
 _PARA = re.compile(r"[^\n]+")
+_ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'-]*\s+(?:of\s+|and\s+|the\s+|for\s+)*){2,8})\(([A-Z]{2,8})\)")
 
 
 @dataclass
@@ -50,6 +51,8 @@ class Analyzer:
         texts = (text for _, _, text in jobs)
         for (d, offset, _), parsed in zip(jobs, self.nlp.pipe(texts, batch_size=self.settings.batch_size)):
             _collect(results[d], docs[d].id, offset, parsed)
+        for doc, result in zip(docs, results):
+            result.mentions = _consistent_mentions(doc.body, result)
         return results
 
 
@@ -82,3 +85,46 @@ def _tokens(sent, offset: int) -> Iterable[Token]:
             head=tok.head.i - base,
             ent_iob=tok.ent_iob_ + ("-" + tok.ent_type_ if tok.ent_type_ else ""),
         )
+
+
+def _consistent_mentions(body: str, result: Analysis) -> list[EntityMention]:
+    """Add the occurrences of names the model found elsewhere in the same article.
+
+    Why: the small NER model tags "NTF" or "Marsh" in one sentence and misses it in the
+    next; a name is the same name throughout one article (one sense per discourse).
+    """
+    labels: dict[str, str] = {}
+    for m in result.mentions:
+        if len(m.text) >= 3 and m.text[:1].isupper():
+            labels.setdefault(m.text, m.label)
+    for name, acronym in _defined_acronyms(body):  # "Northern Tide Front (NTF)"
+        label = labels.get(name) or labels.get("the " + name) or "ORG"
+        labels.setdefault(name, label)
+        labels.setdefault(acronym, label)
+    if not labels:
+        return result.mentions
+    taken = [(m.start, m.end) for m in result.mentions]
+    pattern = re.compile(r"(?<![\w-])(" + "|".join(re.escape(t) for t in sorted(labels, key=len, reverse=True)) + r")(?![\w-])")
+    added = []
+    for index, sent in enumerate(result.sentences):
+        for hit in pattern.finditer(body, sent.start, sent.end):
+            start, end = hit.span()
+            if any(s < end and start < e for s, e in taken):
+                continue
+            taken.append((start, end))
+            added.append(EntityMention(result.mentions[0].article, start, end, hit.group(), labels[hit.group()], index))
+    return sorted(result.mentions + added, key=lambda m: (m.start, m.end))
+
+
+def _defined_acronyms(body: str) -> list[tuple[str, str]]:
+    """(name, acronym) pairs defined in the text, when the initials spell the acronym."""
+    out = []
+    for m in _ACRONYM_DEF.finditer(body):
+        words = m.group(1).split()
+        acronym = m.group(2)
+        for k in range(len(words), 0, -1):  # the shortest tail whose initials fit
+            tail = words[-k:]
+            if "".join(w[0] for w in tail if w[0].isupper()) == acronym and tail[0][0].isupper():
+                out.append((" ".join(tail), acronym))
+                break
+    return out
