@@ -25,7 +25,7 @@ from crosscheck.clean import clean
 from crosscheck.events import EventExtractor, RuleEventExtractor
 from crosscheck.ingest import ingest
 from crosscheck.models import (
-    AnalyzedDocument, ArticleRecord, CleanDocument, InputError, PublicationDate, SourceDocument, Storyline,
+    AnalyzedDocument, ArticleRecord, CleanDocument, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
 )
 from crosscheck.nlp import Analyzer
 from crosscheck.pubdate import infer_publication_dates
@@ -100,8 +100,22 @@ def _analyse_and_store(cleaned, pubs, store, settings, progress, extractor, near
     return added
 
 
+def reference_date(pub: PublicationDate) -> PartialDate | None:
+    """The date deictic expressions ("Tuesday", "yesterday") are anchored on.
+
+    When only the month of publication is known but the text fixes the earliest day it
+    can have been written (the latest event it tells), that day is the best anchor:
+    news is written within days of what it reports.
+    """
+    value, earliest = pub.value, pub.earliest
+    if value is not None and value.precision != "day" and earliest is not None and earliest.precision == "day":
+        if value.first_day() <= earliest.first_day() <= value.last_day():
+            return earliest
+    return value
+
+
 def _record(source, cdoc: CleanDocument, pub: PublicationDate, analysis, extractor, duplicate) -> ArticleRecord:
-    times = tag(cdoc.body, pub.value)
+    times = tag(cdoc.body, reference_date(pub))
     doc = AnalyzedDocument(cdoc, pub, analysis.sentences, analysis.tokens, analysis.mentions, times)
     events = extractor(doc, source.original)
     return ArticleRecord(source, cdoc, pub, analysis.sentences, analysis.mentions, times, events, duplicate)

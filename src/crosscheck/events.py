@@ -223,8 +223,26 @@ class RuleEventExtractor:
             pobj = next((c for c in s.children[prep] if s.tokens[c].dep == "pobj"), None)
             if pobj is not None:
                 parts.append((prep, s.tokens[prep].text + " " + _span_text(s.tokens, _core(s, pobj), limit=5)))
+        if t.pos != "VERB":
+            return self._noun_title(s, trigger)
+        if subj is None or _dateline_word(s.tokens, subj) or s.tokens[subj].pos == "PRON":
+            actor = next((m.text for _, m in s.mentions if m.label in _ACTOR_LABELS), None)
+            if actor:
+                parts.append((-1, actor))
         title = " ".join(p for _, p in sorted(parts))
-        return (title[:1].upper() + title[1:]) if t.pos == "VERB" else _span_text(s.tokens, _core(s, trigger), limit=10).capitalize()
+        return title[:1].upper() + title[1:]
+
+    def _noun_title(self, s: _Sent, noun: int) -> str:
+        """ "meeting in Vienna between John Kerry, Sergei Lavrov" from an event noun."""
+        words = [_span_text(s.tokens, _core(s, noun), limit=6)]
+        for c in s.children[noun]:
+            if s.tokens[c].dep == "prep" and s.tokens[c].text.lower() not in ("on", "at", "during", "after", "before"):
+                pobj = next((g for g in s.children[c] if s.tokens[g].dep == "pobj"), None)
+                if pobj is not None:
+                    names = [pobj] + [g for g in s.children[pobj] if s.tokens[g].dep in ("conj", "appos")]
+                    words.append(s.tokens[c].text + " " + ", ".join(_name_or_core(s, g) for g in names[:3]))
+        title = " ".join(words)
+        return title[:1].upper() + title[1:]
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -248,6 +266,26 @@ def _depth(tokens: list[Token], i: int) -> int:
     while tokens[i].head != i and d < 50:
         i, d = tokens[i].head, d + 1
     return d
+
+
+def _dateline_word(tokens: list[Token], i: int) -> bool:
+    """ "ALDERMERE — Negotiators met": the capitalised place of a dateline, not a subject."""
+    nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    return tokens[i].text.isupper() and len(tokens[i].text) >= 4 and nxt in ("\u2014", "\u2013", "-", "--")
+
+
+def _quoted(text: str, offset: int) -> list[tuple[int, int]]:
+    """Body ranges between quotation marks in a sentence."""
+    spans, start = [], None
+    for i, ch in enumerate(text):
+        if ch in "\u201c\"" and start is None:
+            start = i
+        elif ch in "\u201d\"" and start is not None:
+            spans.append((offset + start, offset + i + 1))
+            start = None
+    if start is not None:
+        spans.append((offset + start, offset + len(text)))
+    return spans
 
 
 def _in_relative_clause(tokens: list[Token], i: int) -> bool:
@@ -295,13 +333,16 @@ def _nearest_time(s: _Sent, trigger: int) -> TimeExpression | None:
     phrase, not the event: the walk from the date up to the trigger may not pass
     through another noun or verb. Among attached dates the nearest wins.
     """
-    dated = [t for t in s.times if t.date is not None and t.type in ("DATE", "TIME")]
+    quotes = _quoted(s.sentence.text, s.sentence.start)
+    pos = s.tokens[trigger].start
+    outside = not any(a <= pos < b for a, b in quotes)  # "today" in a quote is the speaker's day
+    dated = [t for t in s.times if t.date is not None and t.type in ("DATE", "TIME")
+             and not (outside and any(a <= t.start < b for a, b in quotes))]
     attached = [t for t in dated if _attached(s, t, trigger)]
     if not attached:  # parse slips ("Port Serin late Thursday night"): trust day-level deixis
         attached = [t for t in dated if t.date.precision == "day" and (t.weekday is not None or t.anchor != "absolute")]
     if not attached:
         return None
-    pos = s.tokens[trigger].start
     return min(attached, key=lambda t: (abs(t.start - pos), t.start))
 
 
@@ -346,6 +387,15 @@ def _core(s: _Sent, head: int) -> list[int]:
         if s.tokens[c].dep in keep:
             out.extend(_subtree(s.children, c))
     return sorted(out)
+
+
+def _name_or_core(s: _Sent, i: int) -> str:
+    """The entity name covering token i, else its noun phrase core."""
+    pos = s.tokens[i].start
+    for _, m in s.mentions:
+        if m.start <= pos < m.end:
+            return m.text
+    return _span_text(s.tokens, _core(s, i), limit=4)
 
 
 def _span_text(tokens: list[Token], idx: list[int], limit: int, head: bool = False) -> str:
