@@ -79,32 +79,56 @@ class RuleEventExtractor:
     def __call__(self, doc: AnalyzedDocument, original: str) -> list[EventMention]:
         out = []
         for s in _sentences(doc):
-            mention = self._extract(doc, s)
-            if mention is not None:
+            if s.sentence.text.rstrip().endswith("?") or len(s.tokens) < 4:
+                continue
+            for mention in self._extract(doc, s):
                 mention.text = original[mention.start : mention.end]
                 out.append(mention)
         return out
 
-    def _extract(self, doc: AnalyzedDocument, s: _Sent) -> EventMention | None:
-        if s.sentence.text.rstrip().endswith("?") or len(s.tokens) < 4:
-            return None
+    def _extract(self, doc: AnalyzedDocument, s: _Sent) -> list[EventMention]:
+        """The sentence's main event, plus events named by dated nouns ("Assad's trip to
+        Moscow Tuesday") that the main clause only mentions in passing."""
         trigger, reporter = self._main_trigger(s)
         if trigger is None or self._hypothetical(s, trigger):
-            return None
-        time = _nearest_time(s, trigger)
-        actors, places = self._participants(s)
+            return []
+        who, how = self._attribution(s, reporter)
+        nouns = self._dated_nouns(s, trigger)
+        out = []
+        taken = [t for t in nouns.values()]
+        main = self._mention(doc, s, trigger, _nearest_time(s, trigger, exclude=taken), self._participants(s), who, how, "")
+        if main is not None:
+            out.append(main)
+        for noun, time in nouns.items():
+            parts = self._participants(s, within=_subtree(s.children, noun))
+            extra = self._mention(doc, s, noun, time, parts, who, how, f":n{noun}")
+            if extra is not None:
+                out.append(extra)
+        return out
+
+    def _dated_nouns(self, s: _Sent, main: int) -> dict[int, TimeExpression]:
+        """Event nouns other than the main trigger that carry a date of their own."""
+        out = {}
+        for i, tok in enumerate(s.tokens):
+            if i == main or tok.pos != "NOUN" or tok.lemma.lower() not in self.lex.nouns:
+                continue
+            dated = [t for t in s.times if t.date is not None and t.type in ("DATE", "TIME") and _attached(s, t, i)]
+            if dated:
+                out[i] = min(dated, key=lambda t: abs(t.start - tok.start))
+        return out
+
+    def _mention(self, doc, s: _Sent, trigger: int, time, parts, who: str, how: str, suffix: str) -> EventMention | None:
+        actors, places = parts
         if not actors and not places:
             return None
         if time is None and not self._solid_undated(s, trigger, actors, places):
             return None
         tok = s.tokens[trigger]
-        kind = self._kind(s, trigger)
-        who, how = self._attribution(s, reporter)
         start, end = doc.clean.to_original(s.sentence.start, s.sentence.end)
         return EventMention(
-            id=f"{doc.id}:{s.index}", article=doc.id, start=start, end=end,
+            id=f"{doc.id}:{s.index}{suffix}", article=doc.id, start=start, end=end,
             text="", body_start=s.sentence.start, body_end=s.sentence.end,
-            trigger=tok.lemma.lower(), kind=kind or "event", title=self._title(s, trigger),
+            trigger=tok.lemma.lower(), kind=self._kind(s, trigger) or "event", title=self._title(s, trigger),
             actors=[], places=[], date=time.date if time else None,
             date_text=time.text if time else None, attributed_to=who, attribution_kind=how,
             negated=any(s.tokens[c].dep == "neg" for c in s.children[trigger]),
@@ -191,10 +215,12 @@ class RuleEventExtractor:
         return text, "person"
 
     # -- step 5-6: participants and title --------------------------------------------
-    def _participants(self, s: _Sent) -> tuple[list[int], list[int]]:
+    def _participants(self, s: _Sent, within: list[int] | None = None) -> tuple[list[int], list[int]]:
         actors, places = [], []
         for idx, m in s.mentions:
             head = _token_at(s.tokens, m.end - 1)
+            if within is not None and head not in within:
+                continue
             prep = s.tokens[s.tokens[head].head] if head is not None else None
             locative = prep is not None and s.tokens[head].dep == "pobj" and prep.text.lower() in _PLACE_PREPS
             if m.label in _PLACE_LABELS and (locative or m.label != "GPE"):
@@ -326,7 +352,7 @@ def _according_to(tokens: list[Token], children: list[list[int]]) -> int | None:
     return None
 
 
-def _nearest_time(s: _Sent, trigger: int) -> TimeExpression | None:
+def _nearest_time(s: _Sent, trigger: int, exclude: list[TimeExpression] = ()) -> TimeExpression | None:
     """The dated expression that modifies the trigger's own clause.
 
     A date inside another noun phrase ("won the November 2022 election") dates that
@@ -336,7 +362,7 @@ def _nearest_time(s: _Sent, trigger: int) -> TimeExpression | None:
     quotes = _quoted(s.sentence.text, s.sentence.start)
     pos = s.tokens[trigger].start
     outside = not any(a <= pos < b for a, b in quotes)  # "today" in a quote is the speaker's day
-    dated = [t for t in s.times if t.date is not None and t.type in ("DATE", "TIME")
+    dated = [t for t in s.times if t.date is not None and t.type in ("DATE", "TIME") and t not in exclude
              and not (outside and any(a <= t.start < b for a, b in quotes))]
     attached = [t for t in dated if _attached(s, t, trigger)]
     if not attached:  # parse slips ("Port Serin late Thursday night"): trust day-level deixis

@@ -145,7 +145,7 @@ def pair_score(a: EventMention, b: EventMention, weights: dict[str, float] | Non
     w = weights or {}
     size = lambda es: sum(w.get(e, 1.0) for e in es)
     if ea & eb:
-        overlap = size(ea & eb) / min(size(ea), size(eb))
+        overlap = size(ea & eb) / math.sqrt(size(ea) * size(eb))  # a 2-entity mention is no match for a 6-entity one
     elif _same_day_same_family(a, b, ea, eb, context or {}):
         overlap = 0.5
     else:
