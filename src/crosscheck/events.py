@@ -93,18 +93,15 @@ class RuleEventExtractor:
         if trigger is None or self._hypothetical(s, trigger):
             return []
         who, how = self._attribution(s, reporter)
-        nouns = self._dated_nouns(s, trigger)
-        out = []
-        taken = [t for t in nouns.values()]
-        main = self._mention(doc, s, trigger, _nearest_time(s, trigger, exclude=taken), self._participants(s), who, how, "")
-        if main is not None:
-            out.append(main)
-        for noun, time in nouns.items():
+        extras, taken = [], []
+        for noun, time in self._dated_nouns(s, trigger).items():
             parts = self._participants(s, within=_subtree(s.children, noun))
             extra = self._mention(doc, s, noun, time, parts, who, how, f":n{noun}")
-            if extra is not None:
-                out.append(extra)
-        return out
+            if extra is not None:  # the noun's date is its own, not the main clause's
+                extras.append(extra)
+                taken.append(time)
+        main = self._mention(doc, s, trigger, _nearest_time(s, trigger, exclude=taken), self._participants(s), who, how, "")
+        return ([main] if main is not None else []) + extras
 
     def _dated_nouns(self, s: _Sent, main: int) -> dict[int, TimeExpression]:
         """Event nouns other than the main trigger that carry a date of their own."""
@@ -234,6 +231,8 @@ class RuleEventExtractor:
         parts: list[tuple[float, str]] = []
         kids = s.children[trigger]
         subj = next((c for c in kids if s.tokens[c].dep in ("nsubj", "nsubjpass")), None)
+        if subj is not None and (_dateline_word(s.tokens, subj) or s.tokens[subj].pos == "PRON"):
+            subj = None  # "ALDERMERE —" is a dateline, "he" names nobody: an actor stands in
         if subj is not None:
             parts.append((subj, _span_text(s.tokens, _core(s, subj), limit=6)))
         verb = [c for c in kids if s.tokens[c].dep in ("neg", "prt", "auxpass")] + [trigger]
@@ -251,7 +250,7 @@ class RuleEventExtractor:
                 parts.append((prep, s.tokens[prep].text + " " + _span_text(s.tokens, _core(s, pobj), limit=5)))
         if t.pos != "VERB":
             return self._noun_title(s, trigger)
-        if subj is None or _dateline_word(s.tokens, subj) or s.tokens[subj].pos == "PRON":
+        if subj is None:
             actor = next((m.text for _, m in s.mentions if m.label in _ACTOR_LABELS), None)
             if actor:
                 parts.append((-1, actor))
