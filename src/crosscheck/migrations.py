@@ -236,11 +236,62 @@ def _m2_storyline_tables(conn: Connection) -> None:
     md.create_all(conn)
 
 
+# Full-text search (migration 3). Articles are searched by title and clean body, events
+# by the title and evidence sentence of each linked mention (grouped by event on read).
+# PostgreSQL: a generated tsvector column with a GIN index, so every writer keeps it
+# current; a tsvector is capped at 1 MB, hence only the first 200k body characters.
+# SQLite: FTS5 external-content tables kept current by triggers (content='articles' reads
+# snippets from the table itself, so text is not stored twice). They key on rowid, which
+# only VACUUM renumbers; ``INSERT INTO <fts>(<fts>) VALUES('rebuild')`` repairs that.
+_M3_PG = (
+    "ALTER TABLE articles ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS ("
+    "setweight(to_tsvector('english'::regconfig, coalesce(title, '') || ' ' || coalesce(clean_title, '')), 'A')"
+    " || setweight(to_tsvector('english'::regconfig, left(body, 200000)), 'B')) STORED",
+    "CREATE INDEX ix_articles_search_tsv ON articles USING GIN (search_tsv)",
+    "ALTER TABLE event_mention_links ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS ("
+    "to_tsvector('english'::regconfig, title || ' ' || text)) STORED",
+    "CREATE INDEX ix_event_mention_links_search_tsv ON event_mention_links USING GIN (search_tsv)",
+)
+_M3_SQLITE_FTS = {"articles_fts": ("articles", ("title", "clean_title", "body")),
+                  "events_fts": ("event_mention_links", ("title", "text"))}
+
+
+def _m3_sqlite(fts: str, table: str, cols: tuple[str, ...]) -> list[str]:
+    """FTS5 table over ``table`` and the three triggers that keep it in step."""
+    names = ", ".join(cols)
+    new = ", ".join(f"new.{c}" for c in cols)
+    old = ", ".join(f"old.{c}" for c in cols)
+    add = f"INSERT INTO {fts}(rowid, {names}) VALUES (new.rowid, {new});"
+    drop = f"INSERT INTO {fts}({fts}, rowid, {names}) VALUES ('delete', old.rowid, {old});"
+    return [
+        f"CREATE VIRTUAL TABLE {fts} USING fts5({names}, content='{table}', content_rowid='rowid', "
+        "tokenize='porter unicode61 remove_diacritics 2')",
+        f"CREATE TRIGGER {fts}_ai AFTER INSERT ON {table} BEGIN {add} END",
+        f"CREATE TRIGGER {fts}_ad AFTER DELETE ON {table} BEGIN {drop} END",
+        f"CREATE TRIGGER {fts}_au AFTER UPDATE ON {table} BEGIN {drop} {add} END",
+        f"INSERT INTO {fts}({fts}) VALUES ('rebuild')",
+    ]
+
+
+def _m3_full_text_search(conn: Connection) -> None:
+    """Full-text indexes over articles and event evidence (see the comment above)."""
+    if conn.dialect.name == "postgresql":
+        statements = list(_M3_PG)
+    elif conn.dialect.name == "sqlite":
+        statements = [s for fts, (t, cols) in _M3_SQLITE_FTS.items() for s in _m3_sqlite(fts, t, cols)]
+    else:  # other databases: search falls back to LIKE (crosscheck.web.search)
+        statements = []
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "article records: source, cleaning, dates, sentences, mentions, times, "
                  "event mentions, duplicates", _m1_article_tables),
     Migration(2, "storyline: articles, entities, aliases, refs, events, mention links, "
                  "input errors, duplicates", _m2_storyline_tables),
+    Migration(3, "full-text search: SQLite FTS5 tables with triggers, PostgreSQL tsvector "
+                 "columns with GIN indexes", _m3_full_text_search),
 ]
 
 

@@ -57,8 +57,20 @@ STORYLINE_TABLES = (
 
 
 # --------------------------------------------------------------------------- engine
+# URL schemes that name PostgreSQL without a driver, mapped to psycopg 3 (the one we ship).
+PG_SCHEMES = {"postgresql://": "postgresql+psycopg://", "postgres://": "postgresql+psycopg://"}
+
+
+def engine_url(url: str) -> str:
+    """``postgresql://`` (and Heroku-style ``postgres://``) URLs use psycopg 3."""
+    for plain, driver in PG_SCHEMES.items():
+        if url.startswith(plain):
+            return driver + url[len(plain):]
+    return url
+
+
 def make_engine(url: str) -> Engine:
-    engine = create_engine(url)
+    engine = create_engine(engine_url(url))
     if engine.dialect.name == "sqlite":
         # --- SQLite only -------------------------------------------------------
         # pysqlite's own transaction handling does not BEGIN before DDL and fights
