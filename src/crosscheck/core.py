@@ -25,7 +25,7 @@ from crosscheck.clean import clean
 from crosscheck.events import EventExtractor, RuleEventExtractor
 from crosscheck.ingest import ingest
 from crosscheck.models import (
-    AnalyzedDocument, ArticleRecord, CleanDocument, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
+    AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
 )
 from crosscheck.nlp import Analyzer
 from crosscheck.pubdate import infer_publication_dates
@@ -61,18 +61,7 @@ def process(
     stored = [d for d in result.duplicates if d.kind == "exact" and d.article == d.same_as]
     result.duplicates = [d for d in result.duplicates if d not in stored]  # re-runs are not re-posts
     errors = list(result.errors)
-    near = {d.article: d for d in result.duplicates if d.kind == "near"}
-    cleaned: list[tuple[SourceDocument, CleanDocument]] = []
-    for i, doc in enumerate(result.documents):
-        progress("clean", i, len(result.documents))
-        try:
-            cleaned.append((doc, clean(doc, settings)))
-        except Exception as exc:  # a stage bug on one input must not end the run
-            errors.append(InputError(doc.path, f"could not clean: {type(exc).__name__}: {exc}"))
-    previous = store.load_records()
-    context = [r.published.value for r in previous if r.published.value is not None]
-    pubs = infer_publication_dates(cleaned, context)
-    added = _analyse_and_store(cleaned, pubs, store, settings, progress, extractor or RuleEventExtractor(), near, errors)
+    added = store_documents(result.documents, store, settings, progress, extractor, result.duplicates, errors)
     records = store.load_records()
     progress("storyline", 0, 1)
     storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates)
@@ -81,8 +70,39 @@ def process(
     return RunResult(storyline, added, errors, skipped)
 
 
-def _analyse_and_store(cleaned, pubs, store, settings, progress, extractor, near, errors) -> list[str]:
-    analyzer = Analyzer(settings)
+def store_documents(
+    documents: Sequence[SourceDocument],
+    store: Store,
+    settings: Settings = DEFAULT,
+    progress: Progress = _noop,
+    extractor: EventExtractor | None = None,
+    duplicates: Sequence[DuplicateRecord] = (),
+    errors: list[InputError] | None = None,
+    analyzer: Analyzer | None = None,
+) -> list[str]:
+    """Steps 2-7 for documents already read: clean, date, analyse and save each article.
+
+    Returns the ids saved; per-article failures are appended to ``errors``. Split out of
+    ``process`` so that the web app's incremental ingest runs exactly these stages and
+    then links only the new articles (``crosscheck.incremental``). A long-lived caller
+    passes its ``analyzer`` so the spaCy pipeline is loaded once.
+    """
+    errors = [] if errors is None else errors
+    near = {d.article: d for d in duplicates if d.kind == "near"}
+    cleaned: list[tuple[SourceDocument, CleanDocument]] = []
+    for i, doc in enumerate(documents):
+        progress("clean", i, len(documents))
+        try:
+            cleaned.append((doc, clean(doc, settings)))
+        except Exception as exc:  # a stage bug on one input must not end the run
+            errors.append(InputError(doc.path, f"could not clean: {type(exc).__name__}: {exc}"))
+    pubs = infer_publication_dates(cleaned, store.published_dates())
+    return _analyse_and_store(cleaned, pubs, store, settings, progress, extractor or RuleEventExtractor(),
+                              near, errors, analyzer)
+
+
+def _analyse_and_store(cleaned, pubs, store, settings, progress, extractor, near, errors, analyzer=None) -> list[str]:
+    analyzer = analyzer or Analyzer(settings)
     added: list[str] = []
     batch = max(1, settings.batch_size // 8)
     for lo in range(0, len(cleaned), batch):

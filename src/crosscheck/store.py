@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-from sqlalchemy import Engine, MetaData, create_engine, delete, event, insert, select
+from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
@@ -372,6 +372,47 @@ class Store:
             for name in ARTICLE_CHILDREN:
                 self._insert(conn, name, children[name])
 
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, for read-only queries by other modules (the web app)."""
+        return self._engine
+
+    def table(self, name: str):
+        """A reflected table by name, or None when this database does not have it."""
+        return self._t.get(name)
+
+    def load_record(self, article_id: str) -> ArticleRecord | None:
+        """One stored article record, or None."""
+        with self._engine.connect() as conn:
+            a = conn.execute(select(self._t["articles"]).where(self._t["articles"].c.id == article_id)).mappings().first()
+            if a is None:
+                return None
+            kids = {}
+            for name in ARTICLE_CHILDREN:
+                t = self._t[name]
+                stmt = select(t).where(t.c.article_id == article_id).order_by(*(t.c[c] for c in self._order(name)))
+                kids[name] = [dict(r) for r in conn.execute(stmt).mappings()]
+        return _record_from(dict(a), kids)
+
+    def load_events(self, ids: Iterable[str]) -> list[Event]:
+        """Stored storyline events by id (unknown ids are left out), in stored order."""
+        ids = sorted(set(ids))
+        ev_t, link_t = self._t["events"], self._t["event_mention_links"]
+        with self._engine.connect() as conn:
+            events = conn.execute(select(ev_t).where(ev_t.c.id.in_(ids)).order_by(ev_t.c.position)).mappings().all()
+            links = _group(conn.execute(select(link_t).where(link_t.c.event_id.in_(ids)).order_by(
+                link_t.c.event_id, link_t.c.position)).mappings(), "event_id")
+        return [Event(ev["id"], _pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
+                      json.loads(ev["places"]), [_mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
+                for ev in events]
+
+    def published_dates(self) -> list[PartialDate]:
+        """Known publication dates of the stored articles (context for dating new ones)."""
+        t = self._t["articles"]
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(t.c.published).where(t.c.published.is_not(None)).order_by(t.c.id))
+            return [PartialDate.parse(v) for (v,) in rows]
+
     def load_records(self) -> list[ArticleRecord]:
         """Every stored article record, ordered by article id."""
         with self._engine.connect() as conn:
@@ -395,6 +436,40 @@ class Store:
                 conn.execute(delete(self._t[name]))
             rows = _storyline_rows(storyline, self._originals(conn))
             for name in STORYLINE_TABLES:
+                self._insert(conn, name, rows[name])
+
+    def update_storyline(self, *, remove_events: Sequence[str], events: Sequence[Event],
+                         articles: Sequence[ArticleSummary], entities: Sequence[Entity]) -> None:
+        """Apply an incremental change to the stored storyline in one transaction.
+
+        Drops the events in ``remove_events`` and writes ``events`` (new or recomputed);
+        article summaries and entities replace the stored rows with the same id. A
+        replaced row keeps its position; a new one goes after the last. Everything else
+        is left as it is (see ``crosscheck.incremental``).
+        """
+        part = Storyline(list(articles), list(entities), list(events))
+        keyed = {"storyline_articles": ("article_id", [a.id for a in articles]),
+                 "entities": ("id", [e.id for e in entities]), "events": ("id", [e.id for e in events])}
+        with self._engine.begin() as conn:
+            arts = self._t["articles"]
+            ids = [a.id for a in articles]
+            originals = dict(conn.execute(select(arts.c.id, arts.c.original).where(arts.c.id.in_(ids)))) if ids else {}
+            rows = _storyline_rows(part, originals)
+            drop = set(remove_events) | set(keyed["events"][1])
+            for name, col in (("event_mention_links", "event_id"), ("events", "id")):
+                conn.execute(delete(self._t[name]).where(self._t[name].c[col].in_(sorted(drop))))
+            for name, (col, keys) in keyed.items():
+                t = self._t[name]
+                old = dict(conn.execute(select(t.c[col], t.c.position).where(t.c[col].in_(keys))))
+                nxt = (conn.execute(select(func.max(t.c.position))).scalar() or 0) + 1
+                for i, row in enumerate(rows[name]):
+                    row["position"] = old.get(row[col], nxt + i)
+            for name in ("entity_aliases", "entity_refs"):
+                conn.execute(delete(self._t[name]).where(self._t[name].c.entity_id.in_(keyed["entities"][1])))
+            for name in ("storyline_articles", "entities"):
+                conn.execute(delete(self._t[name]).where(self._t[name].c[keyed[name][0]].in_(keyed[name][1])))
+            for name in ("storyline_articles", "entities", "entity_aliases", "entity_refs", "events",
+                         "event_mention_links"):
                 self._insert(conn, name, rows[name])
 
     def load_storyline(self) -> Storyline | None:
