@@ -97,10 +97,26 @@ class GreedyLinker:
         return sorted((_event(c.mentions) for c in clusters), key=lambda e: (e.date is None, str(e.date), e.id))
 
     def _score(self, m: EventMention, c: _Cluster, weights: dict[str, float], context) -> float:
-        scores = [pair_score(m, o, weights, context) for o in c.mentions]
-        if any(s is None for s in scores):
-            return 0.0
-        return sum(scores) / len(scores)  # type: ignore[arg-type]
+        return cluster_score(m, c.mentions, weights, context)
+
+
+def cluster_score(m: EventMention, mentions: Sequence[EventMention], weights: dict[str, float], context) -> float:
+    """How well ``m`` fits an event made of ``mentions``: the mean pair score, 0 when any
+    pair cannot be one event. Public so incremental linking scores exactly like this linker."""
+    scores = [pair_score(m, o, weights, context) for o in mentions]
+    if not scores or any(s is None for s in scores):
+        return 0.0
+    return sum(scores) / len(scores)  # type: ignore[arg-type]
+
+
+def event_of(mentions: Sequence[EventMention]) -> Event:
+    """The event a group of mentions makes (step 4): id, consensus date, title, actors."""
+    return _event(list(mentions))
+
+
+def mention_order(m: EventMention) -> tuple:
+    """The order the linker visits mentions in (step 1)."""
+    return _order(m)
 
 
 def entity_weights(mentions: Sequence[EventMention]) -> dict[str, float]:
