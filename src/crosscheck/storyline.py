@@ -74,3 +74,9 @@ def _summary(r: ArticleRecord) -> ArticleSummary:
         format=r.source.format, original=r.source.original, removed=list(r.clean.removed),
         published_span=pub.evidence_span,
     )
+
+
+# Public names for incremental linking (crosscheck.incremental), which must attach entity
+# ids and summarise articles exactly as a full build does.
+attach_entity_ids = _with_ids
+summarize_article = _summary
