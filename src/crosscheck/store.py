@@ -453,14 +453,14 @@ class Store:
         with self._engine.begin() as conn:
             arts = self._t["articles"]
             ids = [a.id for a in articles]
-            originals = dict(conn.execute(select(arts.c.id, arts.c.original).where(arts.c.id.in_(ids)))) if ids else {}
+            originals = dict(conn.execute(select(arts.c.id, arts.c.original).where(arts.c.id.in_(ids))).all())
             rows = _storyline_rows(part, originals)
             drop = set(remove_events) | set(keyed["events"][1])
             for name, col in (("event_mention_links", "event_id"), ("events", "id")):
                 conn.execute(delete(self._t[name]).where(self._t[name].c[col].in_(sorted(drop))))
             for name, (col, keys) in keyed.items():
                 t = self._t[name]
-                old = dict(conn.execute(select(t.c[col], t.c.position).where(t.c[col].in_(keys))))
+                old = dict(conn.execute(select(t.c[col], t.c.position).where(t.c[col].in_(keys))).all())
                 nxt = (conn.execute(select(func.max(t.c.position))).scalar() or 0) + 1
                 for i, row in enumerate(rows[name]):
                     row["position"] = old.get(row[col], nxt + i)
