@@ -23,9 +23,9 @@ from typing import Callable, Sequence
 
 from crosscheck.clean import clean
 from crosscheck.events import EventExtractor, RuleEventExtractor
-from crosscheck.ingest import ingest
+from crosscheck.ingest import ingest, ingest_documents
 from crosscheck.models import (
-    AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
+    AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, IngestResult, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
 )
 from crosscheck.nlp import Analyzer
 from crosscheck.pubdate import infer_publication_dates
@@ -57,11 +57,37 @@ def process(
     extractor: EventExtractor | None = None,
 ) -> RunResult:
     """Steps 1-8 of the module docstring against an open store."""
-    result = ingest(paths, settings, store.known_hashes())
+    return _process_ingested(ingest(paths, settings, store.known_hashes()), store, settings, progress, extractor)
+
+
+def process_documents(
+    documents: Sequence[SourceDocument],
+    store: Store,
+    settings: Settings = DEFAULT,
+    progress: Progress = _noop,
+    extractor: EventExtractor | None = None,
+    errors: Sequence[InputError] = (),
+    analyzer: Analyzer | None = None,
+) -> RunResult:
+    """Steps 1-8 for documents read elsewhere (fetched pages: ``crosscheck.collect``).
+
+    The caller sets ids; the same exact/near duplicate checks as for files apply, and
+    ``errors`` (e.g. pages that could not be fetched) lead the run's errors. A caller
+    that runs again and again (``watch``) passes its ``analyzer`` (spaCy loaded once).
+    """
+    result = ingest_documents(documents, settings, store.known_hashes())
+    result.errors[:0] = list(errors)
+    return _process_ingested(result, store, settings, progress, extractor, analyzer)
+
+
+def _process_ingested(result: IngestResult, store: Store, settings: Settings, progress: Progress,
+                      extractor: EventExtractor | None, analyzer: Analyzer | None = None) -> RunResult:
+    """Steps 2-8 once the inputs are read (shared by files and fetched documents)."""
     stored = [d for d in result.duplicates if d.kind == "exact" and d.article == d.same_as]
     result.duplicates = [d for d in result.duplicates if d not in stored]  # re-runs are not re-posts
     errors = list(result.errors)
-    added = store_documents(result.documents, store, settings, progress, extractor, result.duplicates, errors)
+    added = store_documents(result.documents, store, settings, progress, extractor, result.duplicates, errors,
+                            analyzer)
     records = store.load_records()
     progress("storyline", 0, 1)
     storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates)

@@ -30,6 +30,7 @@ from crosscheck.models import DuplicateRecord, IngestResult, InputError, SourceD
 from crosscheck.settings import DEFAULT, Settings
 
 TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "json"}
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz")  # read by crosscheck.warc (the "web" extra)
 STRIP_SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl", ".xml")
 TLS_DIR = "InputDocs"
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -80,6 +81,19 @@ def ingest(
         candidates.extend(_read_file(f, settings, result.errors))
     _assign_ids(candidates)
     _drop_exact(candidates, known_hashes or {}, result)
+    result.duplicates.extend(_near_duplicates(result.documents, settings))
+    return result
+
+
+def ingest_documents(
+    documents: Sequence[SourceDocument],
+    settings: Settings = DEFAULT,
+    known_hashes: Mapping[str, str] | None = None,
+) -> IngestResult:
+    """Documents read elsewhere (fetched pages), ids already set: the same exact and
+    near-duplicate checks that files get, in the order given."""
+    result = IngestResult()
+    _drop_exact([_Candidate(Path(d.path), d.id, "", d) for d in documents], known_hashes or {}, result)
     result.duplicates.extend(_near_duplicates(result.documents, settings))
     return result
 
@@ -151,10 +165,14 @@ def _tls_date(f: Path) -> str | None:
 def _read_file(f: Path, settings: Settings, errors: list[InputError]) -> list[_Candidate]:
     suffix = f.suffix.lower()
     kind = TEXT_SUFFIXES.get(suffix)
+    if f.name.lower().endswith(ARCHIVE_SUFFIXES):  # web archive: one document per HTML response
+        from crosscheck.warc import read_warc
+
+        return [_Candidate(f, d.id, _stem(f), d) for d in read_warc(f, settings, errors)]
     if kind is None:
         shown = suffix or "(none)"
         errors.append(InputError(str(f), f"unsupported file extension {shown}; "
-                                         "use .txt, .html, .htm, .json or .jsonl"))
+                                         "use .txt, .html, .htm, .json, .jsonl or .warc(.gz)"))
         return []
     decoded = _read_text(f, settings)
     if isinstance(decoded, InputError):

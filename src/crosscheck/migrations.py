@@ -285,6 +285,48 @@ def _m3_full_text_search(conn: Connection) -> None:
         conn.exec_driver_sql(statement)
 
 
+def _m4_web_tables(conn: Connection) -> None:
+    """What crosscheck fetched from the web and the state of each feed it polls.
+
+    ``fetched_urls``: one row per requested URL (canonicalised): the canonical URL it
+    turned out to be, the article it became, the validators (ETag, Last-Modified) for
+    conditional re-requests, the outcome and the page's own dates with their sources.
+    ``feeds`` keeps each feed's validators, so a re-poll of an unchanged feed is a 304;
+    ``feed_entries`` keeps what each feed said about each entry (published and updated
+    kept apart, with where each came from).
+    """
+    md = MetaData()
+    Table(
+        "fetched_urls", md, Column("url", String(2048), primary_key=True),
+        Column("canonical_url", String(2048), index=True), Column("final_url", Text),
+        Column("article_id", String(200), index=True),
+        Column("status", Integer), Column("outcome", String(20), nullable=False),
+        Column("reason", Text), Column("etag", Text), Column("last_modified", Text),
+        Column("content_hash", String(64)), Column("bytes", Integer),
+        Column("fetched_at", String(40), nullable=False), Column("via", Text),
+        Column("page_published", Text), Column("page_published_source", Text),
+        Column("page_updated", Text), Column("page_updated_source", Text),
+    )
+    Table(
+        "feeds", md, Column("url", String(2048), primary_key=True),
+        Column("kind", String(20)), Column("title", Text),
+        Column("etag", Text), Column("last_modified", Text),
+        Column("status", Integer), Column("outcome", String(20), nullable=False),
+        Column("reason", Text), Column("entries", Integer, nullable=False),
+        Column("fetched_at", String(40), nullable=False),
+    )
+    Table(
+        "feed_entries", md,
+        Column("feed_url", String(2048), primary_key=True),
+        Column("url", String(2048), primary_key=True, index=True),
+        Column("title", Text),
+        Column("published", Text), Column("published_source", Text),
+        Column("updated", Text), Column("updated_source", Text),
+        Column("first_seen", String(40), nullable=False),
+    )
+    md.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "article records: source, cleaning, dates, sentences, mentions, times, "
                  "event mentions, duplicates", _m1_article_tables),
@@ -292,6 +334,8 @@ MIGRATIONS: list[Migration] = [
                  "input errors, duplicates", _m2_storyline_tables),
     Migration(3, "full-text search: SQLite FTS5 tables with triggers, PostgreSQL tsvector "
                  "columns with GIN indexes", _m3_full_text_search),
+    Migration(4, "web: fetched URLs (canonical URL, validators, outcome, page dates), "
+                 "feeds and feed entries", _m4_web_tables),
 ]
 
 
