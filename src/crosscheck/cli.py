@@ -30,12 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
     outp = argparse.ArgumentParser(add_help=False)
     outp.add_argument("--out", default="out", help="folder for storyline.json and report.html (default: out)")
     p = sub.add_parser("run", parents=[common, outp], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
-    p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs)")
+    p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs, .warc/.warc.gz web archives)")
     p = sub.add_parser("ingest", parents=[common], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
     p.add_argument("paths", nargs="+", help="files or folders to ingest")
     sub.add_parser("build", parents=[common, outp], help="rebuild the storyline from the store and write the outputs", description="Re-link everything in the store into a storyline and write storyline.json and report.html.")
     p = sub.add_parser("export", parents=[common, outp], help="write the stored storyline as JSON and/or HTML", description="Write the storyline last built in the store, without recomputing it.")
     p.add_argument("--format", choices=["json", "html", "both"], default="both", help="what to write (default: both)")
+    from crosscheck.cli_web import add_commands
+
+    add_commands(sub, common)  # fetch, feeds, watch
     return parser
 
 
@@ -44,7 +47,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crosscheck.console import Reporter
 
     reporter = Reporter(quiet=args.quiet)
-    handler = {"run": _run, "ingest": _run, "build": _build, "export": _export}[args.command]
+    from crosscheck.cli_web import handlers as web_handlers
+
+    handler = {"run": _run, "ingest": _run, "build": _build, "export": _export, **web_handlers()}[args.command]
     try:
         return handler(args, reporter)
     except KeyboardInterrupt:

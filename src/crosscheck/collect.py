@@ -29,6 +29,7 @@ from crosscheck.core import Progress, RunResult, process_documents
 from crosscheck.feeds import FeedEntry, FeedParse, newest_first, parse_feed
 from crosscheck.fetch import FetchRequest, FetchResult, Fetcher
 from crosscheck.models import InputError, SourceDocument
+from crosscheck.nlp import Analyzer
 from crosscheck.outlet_table import OutletTable
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
@@ -82,7 +83,8 @@ def _now() -> str:
 
 
 def collect_urls(urls: Sequence[str], store: Store, fetcher: Fetcher, options: CollectOptions = CollectOptions(),
-                 settings: Settings = DEFAULT, progress: Progress | None = None) -> CollectReport:
+                 settings: Settings = DEFAULT, progress: Progress | None = None,
+                 analyzer: Analyzer | None = None) -> CollectReport:
     """``crosscheck fetch``: download the given article URLs and ingest them."""
     report, started = CollectReport(), time.monotonic()
     state = WebState(store)
@@ -93,14 +95,15 @@ def collect_urls(urls: Sequence[str], store: Store, fetcher: Fetcher, options: C
         else:
             report.errors.append(InputError(u, "not an http(s) URL; only http and https are fetched"))
     pending = _fetch_pages(entries, state, fetcher, options, report, via="cli")
-    _ingest(pending, state, store, settings, progress, report)
+    _ingest(pending, state, store, settings, progress, report, analyzer)
     report.seconds = time.monotonic() - started
     return report
 
 
 def collect_feeds(feed_urls: Sequence[str], store: Store, fetcher: Fetcher,
                   options: CollectOptions = CollectOptions(), settings: Settings = DEFAULT,
-                  progress: Progress | None = None, should_stop: Callable[[], bool] = lambda: False) -> CollectReport:
+                  progress: Progress | None = None, should_stop: Callable[[], bool] = lambda: False,
+                  analyzer: Analyzer | None = None) -> CollectReport:
     """``crosscheck feeds`` and one ``watch`` poll: read feeds, ingest their new articles."""
     report, started = CollectReport(), time.monotonic()
     state = WebState(store)
@@ -112,7 +115,7 @@ def collect_feeds(feed_urls: Sequence[str], store: Store, fetcher: Fetcher,
     if should_stop():
         report.seconds = time.monotonic() - started
         return report  # nothing recorded: the next poll starts from the same state
-    _ingest(pending, state, store, settings, progress, report)
+    _ingest(pending, state, store, settings, progress, report, analyzer)
     now = _now()
     for fstate, parse in feeds:
         taken = newest_first(parse.entries, options.max_entries) if parse else []
@@ -252,12 +255,12 @@ def _refuse(rec: UrlRecord, outcome: str, reason: str, report: CollectReport) ->
 
 # --------------------------------------------------------------------------- into the store
 def _ingest(pending: list[_Pending], state: WebState, store: Store, settings: Settings,
-            progress: Progress | None, report: CollectReport) -> None:
+            progress: Progress | None, report: CollectReport, analyzer: Analyzer | None = None) -> None:
     """Run the pipeline over the new documents, then write the URL rows."""
     docs = [p.doc for p in pending if p.doc is not None]
     if docs:
         kwargs = {"progress": progress} if progress is not None else {}
-        report.run = process_documents(docs, store, settings, errors=list(report.errors), **kwargs)
+        report.run = process_documents(docs, store, settings, errors=list(report.errors), analyzer=analyzer, **kwargs)
         report.errors = list(report.run.errors)  # the fetch errors first, then the pipeline's
         reasons = {e.path: e.reason for e in report.run.errors}
         stored = store.known_hashes()  # content hash -> article id (new, or stored before)

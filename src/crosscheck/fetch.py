@@ -35,33 +35,15 @@ from urllib.robotparser import RobotFileParser
 
 import httpx
 
+from crosscheck.politeness import ROBOTS_AGENT, Politeness
 from crosscheck.urls import host_of, is_fetchable
 
-USER_AGENT = "crosscheck/0.1 (news storyline builder; honours robots.txt)"
-ROBOTS_AGENT = "crosscheck"
 REDIRECTS = {301, 302, 303, 307, 308}
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 ROBOTS_MAX_BYTES = 500_000  # RFC 9309: at least 500 KiB must be parsed
 ROBOTS_TTL_S = 24 * 3600  # RFC 9309: do not rely on a robots.txt older than a day
 
 Outcome = Literal["ok", "not-modified", "error", "blocked", "too-large"]
-
-
-@dataclass(frozen=True)
-class Politeness:
-    """How hard crosscheck may hit a site. Defaults are documented in the README."""
-
-    user_agent: str = USER_AGENT
-    rate_per_host: float = 1.0  # request starts per second per host; 0 turns the limit off
-    concurrency_per_host: int = 2
-    concurrency: int = 16  # across all hosts
-    timeout_s: float = 20.0  # one attempt, connect to last byte
-    retries: int = 3  # after the first attempt
-    backoff_s: float = 1.0  # first retry waits this long, then twice as long each time
-    max_backoff_s: float = 60.0  # Retry-After and backoff never wait longer
-    max_bytes: int = 5_000_000  # per response body
-    max_redirects: int = 5
-    robots: bool = True
 
 
 @dataclass(frozen=True)
