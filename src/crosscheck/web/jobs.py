@@ -1,0 +1,135 @@
+"""Ingest jobs: uploads processed in the background, with progress to poll.
+
+Why one worker thread: every job writes to the store and links into the one storyline,
+so jobs run one after another in submission order (no two increments race on the same
+events), while the server keeps answering reads. The spaCy pipeline is loaded once, on
+the first job, and reused. A job runs exactly the pipeline's per-article stages
+(``core.store_documents``) and then links the new articles incrementally
+(``incremental.link_new_articles``); see that module for what is recomputed.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from crosscheck.core import store_documents
+from crosscheck.incremental import link_new_articles
+from crosscheck.ingest import ingest
+from crosscheck.settings import Settings
+from crosscheck.store import Store
+from crosscheck.web.uploads import Upload, relabel_path, settle_ids, stage
+
+KEEP_JOBS = 200  # finished jobs remembered for polling; older ones are forgotten
+
+
+@dataclass
+class Job:
+    id: str
+    status: str = "queued"  # queued, running, done, failed
+    stage: str = "queued"  # queued, read, clean, analyse, link, done
+    done: int = 0
+    total: int = 0
+    message: str = ""
+    created: float = field(default_factory=time.time)
+    finished: float | None = None
+    articles: list[str] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["poll"] = f"/api/v1/jobs/{self.id}"
+        return out
+
+
+class IngestService:
+    """Queue of ingest jobs against one store (see the module docstring)."""
+
+    def __init__(self, store: Store, settings: Settings, analyzer_factory: Callable | None = None) -> None:
+        self.store, self.settings = store, settings
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crosscheck-ingest")
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._analyzer = None
+        self._analyzer_factory = analyzer_factory
+
+    def submit(self, uploads: list[Upload]) -> Job:
+        job = Job(uuid.uuid4().hex)
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > KEEP_JOBS:
+                self._jobs.popitem(last=False)
+        self._executor.submit(self._run, job, uploads)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def recent(self, n: int = 20) -> list[Job]:
+        with self._lock:
+            return list(reversed(self._jobs.values()))[:n]
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=True, cancel_futures=True)
+
+    # -- the worker ------------------------------------------------------------
+    def _analyzer_once(self):
+        if self._analyzer is None:
+            from crosscheck.nlp import Analyzer
+
+            self._analyzer = (self._analyzer_factory or Analyzer)(self.settings)
+        return self._analyzer
+
+    def _progress(self, job: Job) -> Callable[[str, int, int], None]:
+        def report(stage_name: str, done: int, total: int) -> None:
+            job.stage, job.done, job.total = stage_name, done, total
+        return report
+
+    def _run(self, job: Job, uploads: list[Upload]) -> None:
+        job.status, job.stage = "running", "read"
+        try:
+            added = self._store_uploads(job, uploads)
+            job.stage, job.done, job.total = "link", 0, 1
+            if added:
+                result = link_new_articles(self.store, added, self.settings)
+                job.result = {**asdict(result), "summary": result.summary()}
+            job.articles = added
+            job.message = job.result["summary"] if job.result else "nothing new to add"
+            job.status, job.stage, job.done = "done", "done", 1
+        except Exception as exc:  # the job fails with the reason; the server goes on
+            job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
+        finally:
+            job.finished = time.time()
+
+    def _store_uploads(self, job: Job, uploads: list[Upload]) -> list[str]:
+        """Stage, read and store the uploads (pipeline steps 1-7); returns the new ids."""
+        with tempfile.TemporaryDirectory(prefix="crosscheck-upload-") as tmp:
+            folder = Path(tmp)
+            names, refused = stage(uploads, folder)
+            known = self.store.known_hashes()
+            result = ingest([folder], self.settings, known) if names else None
+            errors = list(refused)
+            if result is None:
+                job.errors = [{"input": e.path, "reason": e.reason} for e in errors]
+                return []
+            for doc in result.documents:
+                doc.path = relabel_path(doc.path, folder, names)
+            renamed = settle_ids(result.documents, set(known.values()))
+            result.duplicates = [replace(d, article=renamed.get(d.article, d.article),
+                                         same_as=renamed.get(d.same_as, d.same_as)) for d in result.duplicates]
+            job.skipped = [{"input": d.article, "same_as": d.same_as} for d in result.duplicates if d.kind == "exact"]
+            errors += result.errors
+            added = store_documents(result.documents, self.store, self.settings, self._progress(job), None,
+                                    result.duplicates, errors, self._analyzer_once())
+        job.errors = [{"input": relabel_path(e.path, folder, names), "reason": e.reason} for e in errors]
+        return added
