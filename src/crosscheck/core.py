@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
+from crosscheck.claims import RuleClaimExtractor
 from crosscheck.clean import clean
 from crosscheck.events import EventExtractor, RuleEventExtractor
 from crosscheck.ingest import ingest, ingest_documents
@@ -164,7 +165,8 @@ def _record(source, cdoc: CleanDocument, pub: PublicationDate, analysis, extract
     times = tag(cdoc.body, reference_date(pub))
     doc = AnalyzedDocument(cdoc, pub, analysis.sentences, analysis.tokens, analysis.mentions, times)
     events = extractor(doc, source.original)
-    return ArticleRecord(source, cdoc, pub, analysis.sentences, analysis.mentions, times, events, duplicate)
+    claims = RuleClaimExtractor()(doc, source.original, events)
+    return ArticleRecord(source, cdoc, pub, analysis.sentences, analysis.mentions, times, events, duplicate, claims)
 
 
 def run(

@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from crosscheck.export_claims import event_verification, verification_counts, verification_dict
 from crosscheck.models import (
     ArticleSummary,
     DuplicateRecord,
@@ -138,19 +139,22 @@ def storyline_to_dict(storyline: Storyline) -> dict[str, Any]:
     outlets = {a.id: a.outlet for a in articles}
     names = {e.id: e.name for e in entities}
     by_entity = _entity_events(events)
+    verdicts = {v.subject: v for v in storyline.verdicts}
     return {
         "schema_version": SCHEMA_VERSION,
         "counts": {
             "articles": len(articles), "entities": len(entities), "events": len(events),
             "outlets": len({a.outlet for a in articles if a.outlet}),
             "duplicates": len(storyline.duplicates), "errors": len(storyline.errors),
+            **verification_counts(storyline),
         },
         "articles": [_article(a) for a in articles],
         "entities": [_entity(e, by_entity.get(e.id, [])) for e in entities],
-        "events": [_event(e, names, outlets) for e in events],
+        "events": [{**_event(e, names, outlets), **event_verification(e, verdicts, outlets)} for e in events],
         "duplicates": [_duplicate(d) for d in sorted(
             storyline.duplicates, key=lambda d: (natural_key(d.article), natural_key(d.same_as)))],
         "errors": [_error(e) for e in sorted(storyline.errors, key=lambda e: (e.path, e.reason))],
+        **verification_dict(storyline),  # claims, relations, claim_clusters, outlet_profiles
     }
 
 

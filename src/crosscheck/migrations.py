@@ -327,6 +327,13 @@ def _m4_web_tables(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _m5_verification_tables(conn: Connection) -> None:
+    """Claims and cross-source verdicts (tables defined in ``store_claims``)."""
+    from crosscheck.store_claims import create_tables
+
+    create_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "article records: source, cleaning, dates, sentences, mentions, times, "
                  "event mentions, duplicates", _m1_article_tables),
@@ -336,6 +343,8 @@ MIGRATIONS: list[Migration] = [
                  "columns with GIN indexes", _m3_full_text_search),
     Migration(4, "web: fetched URLs (canonical URL, validators, outcome, page dates), "
                  "feeds and feed entries", _m4_web_tables),
+    Migration(5, "verification: claims per article; storyline claims, relations, clusters, "
+                 "verdicts, outlet profiles", _m5_verification_tables),
 ]
 
 

@@ -309,6 +309,7 @@ class ArticleRecord:
     times: list[TimeExpression]
     event_mentions: list["EventMention"]
     duplicate: DuplicateRecord | None = None
+    claims: list["Claim"] = field(default_factory=list)  # propositions with attribution (claims.py)
 
     @property
     def id(self) -> str:
@@ -387,6 +388,111 @@ class Event:
         return sorted({m.article for m in self.mentions})
 
 
+# --------------------------------------------------------------------------- claims and verification
+Modality = Literal["asserted", "reported", "alleged", "denied", "hoped-planned", "questioned"]
+
+
+@dataclass
+class Claim:
+    """One proposition a sentence puts forward, who puts it forward, and how firmly.
+
+    Why separate from ``EventMention``: verification compares what sources *say* (an
+    agreement exists, a proposal was rebuffed), which is wider than "something happened".
+    ``start``/``end`` are original offsets of the proposition's clause; ``sentence_start``/
+    ``sentence_end`` those of the whole sentence (the evidence a reader checks).
+    ``speakers`` lists the chain of voices outer to inner ("Reuters", "the memo"); the
+    last one is ``attributed_to`` ("outlet" when the article speaks in its own voice).
+    ``origin`` is the outlet the claim is relayed from when the text names one ("Reuters
+    reported"), else None; the storyline replaces it with the resolved independent
+    origin and fills ``cluster`` and ``actors``.
+    """
+
+    id: str
+    article: str
+    start: int
+    end: int
+    text: str
+    sentence: int  # index into the article's sentences
+    sentence_start: int
+    sentence_end: int
+    predicate: str  # lemma of the proposition's head (verb or event noun)
+    subject: str = ""
+    negated: bool = False
+    attributed_to: str = "outlet"
+    attribution_kind: Attribution = "outlet"
+    modality: Modality = "asserted"
+    speakers: list[str] = field(default_factory=list)
+    origin: str | None = None
+    origin_evidence: str | None = None
+    lemmas: list[str] = field(default_factory=list)  # content lemmas of the clause, in order
+    objects: list[str] = field(default_factory=list)  # what the predicate is about: object head lemmas
+    numbers: list[str] = field(default_factory=list)  # "669 mission": a number and what it counts
+    mentions: list[int] = field(default_factory=list)  # indices into the article's entity mentions
+    places: list[int] = field(default_factory=list)  # those mentions that say where ("in Vienna")
+    date: PartialDate | None = None
+    event: str | None = None  # id of the event mention this claim states
+    actors: list[str] = field(default_factory=list)  # entity ids (filled at storyline time)
+    cluster: str | None = None
+
+
+RelationType = Literal["corroborates", "contradicts"]
+
+
+@dataclass
+class Relation:
+    """Two claims from different origins agree or disagree, with the reason in one line."""
+
+    type: RelationType
+    claims: list[str]
+    articles: list[str]
+    explanation: str
+    cue: str = ""  # what decided it: antonym, negation, number, date, place, stance-model, same-event, similar
+    score: float = 1.0
+
+
+VerdictStatus = Literal["corroborated", "single-source", "contested"]
+
+
+@dataclass
+class Verdict:
+    """How well one event or claim cluster is backed, counted in independent origins."""
+
+    subject: str  # event id or claim cluster id
+    status: VerdictStatus
+    independent_sources: int
+    origins: list[str]  # independent origins on the backing side
+    supporting: list[str]  # outlets (or article ids when unknown) on the backing side
+    disputing: list[str]  # outlets on the other side
+    explanation: str
+    supporting_claims: list[str] = field(default_factory=list)
+    disputing_claims: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ClaimCluster:
+    """Claims from any article that speak of one proposition."""
+
+    id: str
+    claims: list[str]
+    label: str
+    verdict: Verdict
+    event: str | None = None  # the event the cluster's claims state, when one does
+
+
+@dataclass
+class OutletProfile:
+    """How an outlet sources what it says (shares over its claims)."""
+
+    outlet: str
+    articles: int
+    claims: int
+    own_voice: float  # share stated in the outlet's own voice
+    attributed: float  # share attributed to a person, organisation, document or sources
+    unnamed_sources: float  # share attributed to unnamed sources
+    sole_source: int  # claims whose cluster has no other independent origin
+    sole_source_share: float
+
+
 # --------------------------------------------------------------------------- storyline
 @dataclass
 class ArticleSummary:
@@ -416,3 +522,8 @@ class Storyline:
     events: list[Event]
     errors: list[InputError] = field(default_factory=list)
     duplicates: list[DuplicateRecord] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)  # every claim, with origin and cluster
+    relations: list[Relation] = field(default_factory=list)  # corroborates / contradicts
+    clusters: list[ClaimCluster] = field(default_factory=list)  # claims about one proposition
+    verdicts: list[Verdict] = field(default_factory=list)  # one per event (subject = event id)
+    outlet_profiles: list[OutletProfile] = field(default_factory=list)

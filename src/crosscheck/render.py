@@ -17,12 +17,13 @@ import datetime as _dt
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from crosscheck.export import storyline_to_dict
 from crosscheck.models import ArticleSummary, PartialDate, Storyline
+from crosscheck.report_claims import claim_quotes, disagreements, event_badges
 
 TEMPLATES = Path(__file__).parent / "templates"
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -133,12 +134,14 @@ def _article_spans(s: ArticleSummary, anchor: str, quotes: list[dict]) -> list[_
     return spans
 
 
-def _article_views(st: Storyline, data: dict, anchors: dict[str, str]) -> list[dict]:
+def _article_views(st: Storyline, data: dict, anchors: dict[str, str], extra: Sequence[dict] = ()) -> list[dict]:
     summaries = {a.id: a for a in st.articles}
     quotes: dict[str, list[dict]] = {}
     for ev in data["events"]:
         for m in ev["mentions"]:
             quotes.setdefault(m["article"], []).append(m)
+    for q in extra:  # sentences the verification views link to
+        quotes.setdefault(q["article"], []).append(q)
     views = []
     for a in data["articles"]:
         s = summaries[a["id"]]
@@ -159,7 +162,10 @@ def build_view(storyline: Storyline, title: str = "Storyline", generated: str | 
     data = storyline_to_dict(storyline)
     anchors = {a["id"]: f"art-{i}" for i, a in enumerate(data["articles"])}
     titles = {a["id"]: a["title"] for a in data["articles"]}
-    events = data["events"]
+    originals = {a.id: a.original for a in storyline.articles}
+    badges = event_badges(data, anchors, titles, originals, _quote_key)
+    disagree = disagreements(data, anchors, titles, originals, _quote_key)
+    events = [{**e, "badge": badges.get(e["id"])} for e in data["events"]]
     return {
         "title": title,
         "generated": generated,
@@ -170,7 +176,8 @@ def build_view(storyline: Storyline, title: str = "Storyline", generated: str | 
         },
         "timeline": _timeline(events, anchors, titles),
         "entities": data["entities"],
-        "articles": _article_views(storyline, data, anchors),
+        "articles": _article_views(storyline, data, anchors, claim_quotes(disagree, badges)),
+        "disagreements": disagree,
         "anchors": anchors,
         "duplicates": data["duplicates"],
         "errors": data["errors"],

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, ins
 from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
+from crosscheck.store_claims import VERIFICATION_TABLES, claim_from, claim_row, verification_from, verification_rows
 from crosscheck.models import (
     ArticleRecord,
     ArticleSummary,
@@ -47,12 +48,13 @@ Row = dict[str, Any]
 # Child tables of ``articles`` in insertion order (deleted in reverse).
 ARTICLE_CHILDREN = (
     "removed_segments", "sentences", "entity_mentions", "time_expressions",
-    "event_mentions", "duplicates",
+    "event_mentions", "claims", "duplicates",
 )
 # Storyline tables in insertion order (deleted in reverse: children first).
 STORYLINE_TABLES = (
     "storyline", "storyline_articles", "entities", "entity_aliases", "entity_refs",
     "events", "event_mention_links", "input_errors", "storyline_duplicates",
+    *VERIFICATION_TABLES,
 )
 
 
@@ -170,6 +172,7 @@ def _child_rows(r: ArticleRecord) -> dict[str, list[Row]]:
              "value": t.value, "date": _iso(t.date), "date_precision": _prec(t.date),
              "anchor": t.anchor, "rule": t.rule, "weekday": t.weekday} for t in r.times],
         "event_mentions": [_mention_row(m) for m in r.event_mentions],
+        "claims": [claim_row(c) for c in r.claims],
     }
     for name, table_rows in rows.items():
         for i, row in enumerate(table_rows):
@@ -242,6 +245,7 @@ def _record_from(a: Row, kids: dict[str, list[Row]]) -> ArticleRecord:
                            _pdate(t["date"]), t["anchor"], t["rule"], t["weekday"])
             for t in kids["time_expressions"]],
         event_mentions=[_mention_from(m, aid) for m in kids["event_mentions"]],
+        claims=[claim_from(c, aid) for c in kids["claims"]],
         duplicate=DuplicateRecord(dup[0]["article"], dup[0]["same_as"], dup[0]["kind"],
                                   dup[0]["similarity"]) if dup else None,
     )
@@ -287,6 +291,7 @@ def _storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, list[
     rows["storyline_duplicates"] = [
         {"position": i, "article": d.article, "same_as": d.same_as, "kind": d.kind,
          "similarity": d.similarity} for i, d in enumerate(st.duplicates)]
+    rows.update(verification_rows(st))
     return rows
 
 
@@ -499,6 +504,7 @@ class Store:
             errors=[InputError(e["path"], e["reason"]) for e in rows["input_errors"]],
             duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
                         for d in rows["storyline_duplicates"]],
+            **verification_from(rows),
         )
 
     @staticmethod

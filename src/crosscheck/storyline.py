@@ -18,6 +18,7 @@ from crosscheck.models import (
 )
 from crosscheck.outlet import infer_outlet
 from crosscheck.settings import DEFAULT, Settings
+from crosscheck.verify import CrossSourceVerifier, Verifier
 
 
 def build_storyline(
@@ -28,8 +29,10 @@ def build_storyline(
     linker: Linker | None = None,
     errors: Sequence[InputError] = (),
     duplicates: Sequence[DuplicateRecord] = (),
+    verifier: Verifier | None = None,
 ) -> Storyline:
-    """Resolve entities, attach actor ids, link events and summarise articles."""
+    """Resolve entities, attach actor ids, link events and summarise articles; then
+    verify across sources (claims' origins, clusters, relations, verdicts: verify.py)."""
     resolver = resolver or RuleResolver()
     linker = linker or GreedyLinker(settings)
     by_id = {r.id: r for r in records}
@@ -44,7 +47,8 @@ def build_storyline(
     events = linker(mentions)
     articles = [_summary(r) for r in sorted(records, key=lambda r: r.id)]
     dups = list(duplicates) + [r.duplicate for r in records if r.duplicate and r.duplicate not in duplicates]
-    return Storyline(articles, resolution.entities, events, list(errors), dups)
+    storyline = Storyline(articles, resolution.entities, events, list(errors), dups)
+    return (verifier or CrossSourceVerifier())(storyline, records, resolution.ids)
 
 
 def _with_ids(m: EventMention, rec: ArticleRecord, ids: dict) -> EventMention:

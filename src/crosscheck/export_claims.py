@@ -1,0 +1,88 @@
+"""The verification part of storyline.json: claims, relations, clusters, verdicts, profiles.
+
+Why separate from ``export.py``: the storyline view stays one function there; this module
+turns the verification records into plain, deterministically ordered data (claims by
+article and offset, relations by type and claim ids, clusters by id) that both the JSON
+file and the HTML report read.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from crosscheck.models import Claim, ClaimCluster, Event, OutletProfile, Relation, Storyline, Verdict
+
+
+def _natural(value: str) -> tuple:
+    from crosscheck.export import natural_key  # one definition of the order
+
+    return natural_key(value)
+
+
+def claim_dict(c: Claim, outlets: Mapping[str, str | None]) -> dict[str, Any]:
+    return {
+        "id": c.id, "text": c.text, "article": c.article, "outlet": outlets.get(c.article),
+        "start": c.start, "end": c.end, "sentence_start": c.sentence_start, "sentence_end": c.sentence_end,
+        "attributed_to": c.attributed_to, "attribution_kind": c.attribution_kind, "speakers": list(c.speakers),
+        "modality": c.modality, "negated": c.negated, "predicate": c.predicate,
+        "origin": c.origin, "origin_evidence": c.origin_evidence,
+        "date": c.date.iso() if c.date else None, "event": c.event, "actors": list(c.actors),
+        "cluster": c.cluster,
+    }
+
+
+def relation_dict(r: Relation) -> dict[str, Any]:
+    return {"type": r.type, "claims": list(r.claims), "articles": list(r.articles),
+            "explanation": r.explanation, "cue": r.cue, "score": r.score}
+
+
+def verdict_dict(v: Verdict) -> dict[str, Any]:
+    return {
+        "status": v.status, "independent_sources": v.independent_sources, "origins": list(v.origins),
+        "supporting": list(v.supporting), "disputing": list(v.disputing), "explanation": v.explanation,
+        "supporting_claims": list(v.supporting_claims), "disputing_claims": list(v.disputing_claims),
+    }
+
+
+def cluster_dict(c: ClaimCluster) -> dict[str, Any]:
+    return {"id": c.id, "label": c.label, "claims": list(c.claims), "event": c.event, "verdict": verdict_dict(c.verdict)}
+
+
+def profile_dict(p: OutletProfile) -> dict[str, Any]:
+    return {"outlet": p.outlet, "articles": p.articles, "claims": p.claims, "own_voice": p.own_voice,
+            "attributed": p.attributed, "unnamed_sources": p.unnamed_sources, "sole_source": p.sole_source,
+            "sole_source_share": p.sole_source_share}
+
+
+def event_verification(e: Event, verdicts: Mapping[str, Verdict], outlets: Mapping[str, str | None]) -> dict[str, Any]:
+    """An event's "independent_sources" and "verdict" (None when the storyline has none:
+    then its outlets, or articles of unknown outlet, are counted)."""
+    v = verdicts.get(e.id)
+    if v is None:
+        n = len({outlets.get(a) or f"article:{a}" for a in e.articles})
+        return {"independent_sources": n, "verdict": None}
+    return {"independent_sources": v.independent_sources, "verdict": verdict_dict(v)}
+
+
+def verification_dict(st: Storyline) -> dict[str, Any]:
+    """The top-level keys storyline.json gains."""
+    outlets = {a.id: a.outlet for a in st.articles}
+    claims = sorted(st.claims, key=lambda c: (_natural(c.article), c.start, c.end, _natural(c.id)))
+    relations = sorted(st.relations, key=lambda r: (r.type, [_natural(c) for c in r.claims]))
+    clusters = sorted(st.clusters, key=lambda c: _natural(c.id))
+    return {
+        "claims": [claim_dict(c, outlets) for c in claims],
+        "relations": [relation_dict(r) for r in relations],
+        "claim_clusters": [cluster_dict(c) for c in clusters],
+        "outlet_profiles": [profile_dict(p) for p in sorted(st.outlet_profiles, key=lambda p: (p.outlet.casefold(), p.outlet))],
+    }
+
+
+def verification_counts(st: Storyline) -> dict[str, int]:
+    return {
+        "claims": len(st.claims),
+        "corroborations": sum(1 for r in st.relations if r.type == "corroborates"),
+        "contradictions": sum(1 for r in st.relations if r.type == "contradicts"),
+        "contested_events": sum(1 for v in st.verdicts if v.status == "contested"),
+        "corroborated_events": sum(1 for v in st.verdicts if v.status == "corroborated"),
+    }

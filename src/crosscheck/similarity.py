@@ -1,0 +1,236 @@
+"""What two claims are about, and how alike that is: the comparable view of a claim.
+
+Why a view: clustering and stance compare who a claim is about (actors, with a capital
+standing for its state: "Washington rebuffed" is about the United States), what it is
+about (content lemmas folded onto shared topic terms: collaboration = cooperation), its
+predicate class and polarity (agree +, rebuff -, "never accepted" -), and when it can
+hold (the claim's own date, else its article's publication window).
+
+Similarity strategies share one signature. The default, ``LexicalSimilarity``, is the
+deterministic path: rarity-weighted (idf) cosine over actor keys and over topic terms,
+and a linked event counts as the same proposition. ``EmbeddingSimilarity`` (optional,
+``pip install '.[embeddings]'``) blends in sentence-embedding cosine.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from importlib import resources
+from typing import Mapping, Protocol, Sequence
+
+from crosscheck.models import ArticleRecord, Claim, PartialDate
+from crosscheck.origins import Origin
+
+ACTOR_WEIGHT = 0.5  # how much actor overlap scales the topic score (0: not at all)
+PREDICATE_WEIGHT = 0.4  # how much a different relation (sign vs spend) lowers it
+CORE_FLOOR = 0.35  # topic score when the predicates are about the same thing ("collaboration" = "cooperation")
+
+
+@dataclass(frozen=True)
+class VerifyLexicon:
+    classes: Mapping[str, str]  # lemma -> predicate class
+    negative: frozenset[str]
+    antonyms: frozenset[frozenset[str]]
+    light: frozenset[str]
+    agreement_nouns: frozenset[str]
+    synonyms: Mapping[str, str]
+    seats: Mapping[str, str]
+    generic_words: frozenset[str]
+    topic_stop: frozenset[str]
+
+    @classmethod
+    def load(cls) -> "VerifyLexicon":
+        raw = json.loads(resources.files("crosscheck").joinpath("data/verify.json").read_text("utf-8"))
+        classes = {lemma: cls_ for cls_, lemmas in raw["predicate_classes"].items() for lemma in lemmas}
+        return cls(
+            classes, frozenset(raw["negative_classes"]), frozenset(frozenset(p) for p in raw["antonyms"]),
+            frozenset(raw["light_agreement"]), frozenset(raw["agreement_nouns"]), raw["synonyms"],
+            raw["seats"], frozenset(raw["generic_name_words"]), frozenset(raw["topic_stop"]),
+        )
+
+    def opposed(self, a: str | None, b: str | None) -> bool:
+        return a is not None and b is not None and frozenset((a, b)) in self.antonyms
+
+
+@dataclass
+class ClaimView:
+    """A claim with everything comparison needs, resolved at storyline time."""
+
+    claim: Claim
+    origin: Origin
+    outlet: str  # the article's outlet, or its id when unknown
+    actors: frozenset[str]
+    places: frozenset[str]
+    topic: frozenset[str]
+    core: frozenset[str]  # what the predicate is about (object heads, folded like topic terms)
+    pred_class: str | None
+    polarity: int  # +1 affirms the proposition, -1 denies it
+    window: tuple[_dt.date, _dt.date] | None
+    event: str | None  # linked storyline event
+
+    @property
+    def id(self) -> str:
+        return self.claim.id
+
+
+class Similarity(Protocol):
+    def __call__(self, a: ClaimView, b: ClaimView) -> float: ...
+
+
+# ----------------------------------------------------------------------------- views
+def slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def actor_keys(names: Sequence[str], ids: Sequence[str], lex: VerifyLexicon) -> frozenset[str]:
+    """Entity ids (a seat of government as its state) plus the distinctive name words."""
+    keys: set[str] = set()
+    for name, eid in zip(names, ids):
+        seat = lex.seats.get(name) or lex.seats.get(re.sub(r"^the ", "", name, flags=re.I))
+        keys.add(slug(seat) if seat else eid)
+        keys.update(w for w in re.findall(r"[a-z][a-z'-]+", (seat or name).lower()) if w not in lex.generic_words)
+    return frozenset(keys)
+
+
+def predicate_class(claim: Claim, lex: VerifyLexicon) -> str | None:
+    cls = lex.classes.get(claim.predicate)
+    if cls is None and claim.predicate in lex.light and any(w in lex.agreement_nouns for w in claim.lemmas):
+        cls = "accept"  # "reached an understanding", "struck a deal"
+    return cls
+
+
+def polarity(claim: Claim, cls: str | None, lex: VerifyLexicon) -> int:
+    sign = -1 if cls in lex.negative else 1
+    if claim.negated:
+        sign = -sign
+    if claim.modality == "denied":
+        sign = -sign
+    return sign
+
+
+def topic_terms(claim: Claim, names: frozenset[str], lex: VerifyLexicon) -> frozenset[str]:
+    """Content lemmas folded onto topic terms; names and stance verbs left out."""
+    out = set()
+    for lemma in claim.lemmas:
+        if lemma in names or lemma in lex.classes or lemma in lex.topic_stop or (lemma == claim.predicate and lemma in lex.light):
+            continue
+        out.add(lex.synonyms.get(lemma, lemma))
+    return frozenset(out)
+
+
+def core_terms(claim: Claim, names: frozenset[str], lex: VerifyLexicon) -> frozenset[str]:
+    """The objects of the predicate as topic terms ("understandings on cooperation" ->
+    agreement, cooperation); names and generic words left out."""
+    return frozenset(lex.synonyms.get(o, o) for o in claim.objects
+                     if o not in names and o not in lex.topic_stop and o not in lex.classes)
+
+
+def window(claim: Claim, record: ArticleRecord | None) -> tuple[_dt.date, _dt.date] | None:
+    """When the claim can hold: its own date, else its article's publication bounds."""
+    if claim.date is not None:
+        return claim.date.first_day(), claim.date.last_day()
+    if record is None:
+        return None
+    pub = record.published
+    lo: PartialDate | None = pub.earliest or pub.value
+    hi: PartialDate | None = pub.latest or pub.value
+    if lo is None or hi is None:
+        return None
+    return lo.first_day(), hi.last_day()
+
+
+def windows_compatible(a, b, slack_days: int) -> bool | None:
+    """True/False when both windows are known, None when either is unknown."""
+    if a is None or b is None:
+        return None
+    slack = _dt.timedelta(days=slack_days)
+    return a[0] - slack <= b[1] and b[0] - slack <= a[1]
+
+
+# ----------------------------------------------------------------------------- strategies
+class LexicalSimilarity:
+    """Deterministic default: what a claim is about (topic) weighs most, who it is about
+    (actors) scales it. Topic score: mean of the idf-weighted cosine and the idf-weighted
+    overlap coefficient (a short claim inside a longer one still scores); the actor score
+    is the idf-weighted cosine; claims stating one linked event score 1."""
+
+    def __init__(self, views: Sequence[ClaimView], lexicon: VerifyLexicon | None = None) -> None:
+        n = max(1, len(views))
+        df = Counter(k for v in views for k in v.actors | v.topic)
+        self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
+        self.lex = lexicon or VerifyLexicon.load()
+
+    def _weights(self, keys: frozenset[str]) -> float:
+        return sum(self.idf.get(k, 1.0) ** 2 for k in keys)
+
+    def cosine(self, a: frozenset[str], b: frozenset[str]) -> float:
+        if not a or not b:
+            return 0.0
+        return self._weights(a & b) / math.sqrt(self._weights(a) * self._weights(b))
+
+    def overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
+        if not a or not b:
+            return 0.0
+        return self._weights(a & b) / min(self._weights(a), self._weights(b))
+
+    def parts(self, a: ClaimView, b: ClaimView) -> tuple[float, float]:
+        """(actor score, topic score). Actors: the share of the smaller set found in the
+        other (the story's main actors are everywhere, so no rarity weighting here)."""
+        actor = len(a.actors & b.actors) / min(len(a.actors), len(b.actors)) if a.actors and b.actors else 0.0
+        topic = self.cosine(a.topic, b.topic)
+        if len(a.topic & b.topic) >= 2:  # one shared word: containment says nothing yet
+            topic = (topic + self.overlap(a.topic, b.topic)) / 2
+        if a.core & b.core:
+            topic = max(topic, CORE_FLOOR + (1 - CORE_FLOOR) * topic)
+        return actor, topic
+
+    def __call__(self, a: ClaimView, b: ClaimView) -> float:
+        if a.event is not None and a.event == b.event:
+            return 1.0
+        actor, topic = self.parts(a, b)
+        if not a.actors or not b.actors:
+            actor = 0.5  # a claim naming nobody is neither about the same actors nor about others
+        return topic * (1 - ACTOR_WEIGHT + ACTOR_WEIGHT * actor) * (1 - PREDICATE_WEIGHT + PREDICATE_WEIGHT * self.predicates(a, b))
+
+    def predicates(self, a: ClaimView, b: ClaimView) -> float:
+        """1: one relation (same verb, same class or antonym classes); 0.5: a light or
+        unclassed verb on one side; 0: two different classed relations."""
+        if a.claim.predicate == b.claim.predicate or a.claim.predicate in b.topic or b.claim.predicate in a.topic:
+            return 1.0
+        if a.pred_class is None or b.pred_class is None:
+            return 0.5
+        return 1.0 if a.pred_class == b.pred_class or self.lex.opposed(a.pred_class, b.pred_class) else 0.0
+
+
+class EmbeddingSimilarity:
+    """Lexical score blended with sentence-embedding cosine (optional extra).
+
+    ``encode`` maps texts to unit vectors; with the ``embeddings`` extra installed,
+    ``EmbeddingSimilarity.from_package(views)`` loads the pinned MiniLM model offline.
+    """
+
+    def __init__(self, views: Sequence[ClaimView], encode, weight: float = 0.5) -> None:
+        self.lexical = LexicalSimilarity(views)
+        texts = [v.claim.text for v in views]
+        vectors = encode(texts) if texts else []
+        self.vec = {v.id: vec for v, vec in zip(views, vectors)}
+        self.weight = weight
+
+    @classmethod
+    def from_package(cls, views: Sequence[ClaimView], weight: float = 0.5) -> "EmbeddingSimilarity":
+        from crosscheck.embeddings import encoder  # imported only when asked for
+
+        return cls(views, encoder(), weight)
+
+    def __call__(self, a: ClaimView, b: ClaimView) -> float:
+        lexical = self.lexical(a, b)
+        va, vb = self.vec.get(a.id), self.vec.get(b.id)
+        if va is None or vb is None or lexical >= 1.0:
+            return lexical
+        cosine = float(sum(x * y for x, y in zip(va, vb)))
+        return (1 - self.weight) * lexical + self.weight * max(0.0, cosine)

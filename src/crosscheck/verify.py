@@ -1,0 +1,317 @@
+"""Cross-source verification: claim clusters, pairwise stance, verdicts for the storyline.
+
+Why structure first: a contradiction must be explainable in one line ("A says Valdoria
+and Kestrel agreed to joint patrols; B says Kestrel refused them: agree vs refuse"), so
+the decisive cues are ones a reader can check: opposite predicate classes (agree/
+reject, accept/rebuff, confirm/deny), a negation, different numbers, dates or places
+for one happening. Learned signals come after: a similarity strategy groups claims
+that speak of one proposition, and the Emergent-trained stance model
+(``stance.py``) may flag a refutation the rules did not see. The steps:
+
+1. Views: every stored claim gets its independent origin (``origins.py``), actors,
+   topic terms, predicate class, polarity and time window (``similarity.py``).
+2. Clusters: greedy, in article order; a claim joins the cluster holding the most
+   similar claim of another article (blocked by shared actors and topic terms) when
+   the score reaches the threshold and the times are compatible (publication windows
+   within ``window_days``; an unknown time needs a higher score); claims stating one
+   linked event are one proposition.
+3. Stance, pair by pair inside a cluster, only between claims of different independent
+   origins that state rather than wish or ask: structural rules, then the stance
+   model, then similarity for support; "unrelated" pairs get no relation.
+4. Verdicts (``verdicts.py``): per cluster and per event, independent origins on each
+   side; outlet profiles.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from typing import Callable, Mapping, Protocol, Sequence
+
+from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
+from crosscheck.origins import OriginResolver
+from crosscheck.similarity import (
+    ClaimView, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, polarity, predicate_class,
+    topic_terms, window, windows_compatible,
+)
+from crosscheck.stance import NEGATION, REFUTING, StanceModel, words
+from crosscheck.verdicts import cluster_verdict, event_verdicts, outlet_profiles
+
+STATING = frozenset({"asserted", "reported", "alleged", "denied"})  # modalities that take a side
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    cluster_threshold: float = 0.42  # similarity to join a cluster
+    support_threshold: float = 0.5  # similarity for "corroborates" without another cue
+    contradict_threshold: float = 0.3  # similarity a structural contradiction needs (inside a cluster)
+    stance_threshold: float = 0.6  # stance-model P(against) for a learned contradiction
+    unknown_time_margin: float = 0.15  # extra similarity when a time is unknown
+    window_days: int = 45  # publication windows this far apart can still speak of one proposition
+    min_topic: int = 2  # topic terms a claim needs to take part
+
+
+@dataclass(frozen=True)
+class Judgement:
+    type: str  # "corroborates" | "contradicts"
+    cue: str
+    reason: str
+    score: float
+
+
+class StanceJudge(Protocol):
+    def __call__(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None: ...
+
+
+SimilarityFactory = Callable[[Sequence[ClaimView]], Similarity]
+
+
+# ----------------------------------------------------------------------------- step 1
+def build_views(
+    storyline: Storyline, records: Sequence[ArticleRecord], ids: Mapping, lex: VerifyLexicon, resolver: OriginResolver,
+) -> list[ClaimView]:
+    """Every stored claim as a comparable view (origin, actors, topic, class, window)."""
+    outlets = {a.id: a.outlet for a in storyline.articles}
+    names = {e.id: e.name for e in storyline.entities}
+    event_of = {m.id: ev.id for ev in storyline.events for m in ev.mentions}
+    views = []
+    for rec in records:
+        for c in rec.claims:
+            sentence = rec.sentences[c.sentence].text if c.sentence < len(rec.sentences) else c.text
+            mentions = [rec.mentions[i] for i in c.mentions if i < len(rec.mentions)]
+            eids = [ids.get((m.article, m.start, m.end)) or "" for m in mentions]
+            texts = [names.get(e, m.text) if lex.seats.get(m.text) is None else m.text for m, e in zip(mentions, eids)]
+            actors = actor_keys(texts, [e or m.text.lower() for m, e in zip(mentions, eids)], lex)
+            place_ms = [rec.mentions[i] for i in c.places if i < len(rec.mentions)]
+            places = frozenset(ids.get((m.article, m.start, m.end)) or m.text.lower() for m in place_ms)
+            name_words = frozenset(w.lower() for m in mentions for w in m.text.replace("\u2019", "'").split())
+            cls = predicate_class(c, lex)
+            views.append(ClaimView(
+                claim=replace(c, actors=sorted({e for e in eids if e})), origin=resolver.claim_origin(c, sentence),
+                outlet=outlets.get(rec.id) or rec.id, actors=actors, places=places,
+                topic=topic_terms(c, name_words, lex), core=core_terms(c, name_words, lex), pred_class=cls, polarity=polarity(c, cls, lex),
+                window=window(c, rec), event=event_of.get(c.event or ""),
+            ))
+    return views
+
+
+# ----------------------------------------------------------------------------- step 2
+def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> list[list[ClaimView]]:
+    """Greedy clustering in the views' order (see the module docstring, step 2)."""
+    clusters: list[list[ClaimView]] = []
+    index: dict[str, set[int]] = defaultdict(set)
+    for v in views:
+        keys = _keys(v)
+        best, best_score = None, 0.0
+        if _takes_part(v, cfg):
+            for ci in sorted(set().union(*(index[k] for k in keys)) if keys else ()):
+                score = _affinity(v, clusters[ci], sim, cfg)
+                if score > best_score:
+                    best, best_score = ci, score
+        if best is None:
+            clusters.append([v])
+            best = len(clusters) - 1
+        else:
+            clusters[best].append(v)
+        if _takes_part(v, cfg):
+            for k in keys:
+                index[k].add(best)
+    return clusters
+
+
+def _keys(v: ClaimView) -> set[str]:
+    keys = {f"t:{t}" for t in v.topic} | {f"a:{a}" for a in v.actors}
+    if v.event:
+        keys.add(f"e:{v.event}")
+    return keys
+
+
+def _takes_part(v: ClaimView, cfg: VerifyConfig) -> bool:
+    return v.event is not None or (len(v.topic) >= cfg.min_topic and bool(v.actors))
+
+
+def _affinity(v: ClaimView, members: list[ClaimView], sim: Similarity, cfg: VerifyConfig) -> float:
+    """Best similarity to a member of another article, 0 when below the (time-aware) threshold."""
+    best = 0.0
+    for m in members:
+        if m.claim.article == v.claim.article:
+            continue
+        compatible = windows_compatible(v.window, m.window, cfg.window_days)
+        if compatible is False and v.event != m.event:
+            continue
+        need = cfg.cluster_threshold + (cfg.unknown_time_margin if compatible is None else 0.0)
+        score = sim(v, m)
+        if score >= need and score > best:
+            best = score
+    return best
+
+
+# ----------------------------------------------------------------------------- step 3
+class RuleStance:
+    """Structural stance rules, then the learned model, then similarity for support."""
+
+    def __init__(self, lex: VerifyLexicon, cfg: VerifyConfig, model: StanceModel | None = None) -> None:
+        self.lex, self.cfg, self.model = lex, cfg, model
+
+    def __call__(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
+        for rule in (self._polarity, self._numbers, self._dates, self._places):
+            found = rule(a, b, similarity)
+            if found is not None:
+                return found
+        agree = self._same_side(a, b, similarity)
+        if agree is not None:
+            return agree
+        if self.model is not None and similarity >= self.cfg.support_threshold and _refuters(a) != _refuters(b):
+            p = self.model.predict(a.claim.text, b.claim.text)["against"]
+            q = self.model.predict(b.claim.text, a.claim.text)["against"]
+            if max(p, q) >= self.cfg.stance_threshold:
+                return Judgement("contradicts", "stance-model", f"one refutes the other (Emergent stance model, p={max(p, q):.2f})", max(p, q))
+        if a.polarity == b.polarity and similarity >= self.cfg.support_threshold:
+            cue = "same-event" if a.event is not None and a.event == b.event else "similar"
+            return Judgement("corroborates", cue, "same event" if cue == "same-event" else f"similar ({similarity:.2f})", similarity)
+        return None
+
+    def _polarity(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
+        if a.polarity == b.polarity or similarity < self.cfg.contradict_threshold:
+            return None
+        pa, pb = a.claim.predicate, b.claim.predicate
+        if self.lex.opposed(a.pred_class, b.pred_class):
+            return Judgement("contradicts", "antonym", f"{_verb(a)} vs {_verb(b)}", similarity)
+        if (a.pred_class is not None and a.pred_class == b.pred_class) or pa == pb:
+            return Judgement("contradicts", "negation", f"{_verb(a)} vs {_verb(b)}", similarity)
+        return None
+
+    def _same_side(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
+        """Structural agreement: one relation, one polarity ("refused" and "never accepted")."""
+        if a.polarity != b.polarity or similarity < self.cfg.contradict_threshold or a.pred_class is None:
+            return None
+        if a.pred_class == b.pred_class or self.lex.opposed(a.pred_class, b.pred_class):
+            return Judgement("corroborates", "agreement", f"{_verb(a)} and {_verb(b)}", similarity)
+        return None
+
+    def _numbers(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
+        na = {n.split(" ", 1)[1]: n for n in a.claim.numbers if " " in n}
+        nb = {n.split(" ", 1)[1]: n for n in b.claim.numbers if " " in n}
+        for noun in sorted(set(na) & set(nb)):
+            if na[noun] != nb[noun] and _same_predicate(a, b) and similarity >= self.cfg.support_threshold:
+                return Judgement("contradicts", "number", f"{na[noun]} vs {nb[noun]}", similarity)
+        return None
+
+    def _dates(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
+        da, db = a.claim.date, b.claim.date
+        if da is None or db is None or da.precision != "day" or db.precision != "day":
+            return None
+        if _same_predicate(a, b) and similarity >= self.cfg.support_threshold and abs((da.as_date() - db.as_date()).days) > 1:
+            return Judgement("contradicts", "date", f"{da.iso()} vs {db.iso()}", similarity)
+        return None
+
+    def _places(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
+        if not a.places or not b.places or a.places & b.places or not _same_predicate(a, b):
+            return None
+        same_day = a.claim.date is not None and b.claim.date is not None and windows_compatible(a.window, b.window, 1)
+        if same_day and similarity >= self.cfg.support_threshold:
+            return Judgement("contradicts", "place", f"{', '.join(sorted(a.places))} vs {', '.join(sorted(b.places))}", similarity)
+        return None
+
+
+def _refuters(v: ClaimView) -> frozenset[str]:
+    """Refuting words other than plain negation (negation is the polarity rule's)."""
+    return frozenset(w for w in words(v.claim.text) if w in REFUTING and w not in NEGATION)
+
+
+def _same_predicate(a: ClaimView, b: ClaimView) -> bool:
+    return a.claim.predicate == b.claim.predicate or (a.pred_class is not None and a.pred_class == b.pred_class) or (
+        a.event is not None and a.event == b.event)
+
+
+def _verb(v: ClaimView) -> str:
+    return ("not " if v.claim.negated else "") + v.claim.predicate + (" (denied)" if v.claim.modality == "denied" else "")
+
+
+def relate(members: Sequence[ClaimView], sim: Similarity, judge: StanceJudge) -> list[Relation]:
+    """Relations between claims of different independent origins inside one cluster."""
+    out = []
+    for i, a in enumerate(members):
+        for b in members[i + 1:]:
+            if a.origin.key == b.origin.key or a.claim.article == b.claim.article:
+                continue
+            same_event = a.event is not None and a.event == b.event
+            if not same_event and (a.claim.modality not in STATING or b.claim.modality not in STATING):
+                continue
+            found = judge(a, b, sim(a, b))
+            if found is not None:
+                out.append(Relation(
+                    found.type, [a.id, b.id], sorted({a.claim.article, b.claim.article}),
+                    explain(a, b, found), found.cue, round(found.score, 3)))
+    return out
+
+
+def explain(a: ClaimView, b: ClaimView, j: Judgement) -> str:
+    """One line: who says what on each side, and the cue."""
+    return f"{_who(a)} says “{_short(a.claim.text)}”; {_who(b)} says “{_short(b.claim.text)}” ({j.cue}: {j.reason})"
+
+
+def _who(v: ClaimView) -> str:
+    who = v.outlet
+    if v.origin.relayed and v.origin.name != v.outlet:
+        who += f" (relaying {v.origin.name})"
+    if v.claim.attribution_kind != "outlet":
+        who += f", citing {v.claim.attributed_to}"
+    return who
+
+
+def _short(text: str, limit: int = 110) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+# ----------------------------------------------------------------------------- the stage
+class Verifier(Protocol):
+    def __call__(self, storyline: Storyline, records: Sequence[ArticleRecord], ids: Mapping) -> Storyline: ...
+
+
+class CrossSourceVerifier:
+    """The default verifier: steps 1-4 of the module docstring."""
+
+    def __init__(
+        self,
+        config: VerifyConfig | None = None,
+        similarity: SimilarityFactory = LexicalSimilarity,
+        judge: Callable[[VerifyLexicon, VerifyConfig], StanceJudge] | None = None,
+        lexicon: VerifyLexicon | None = None,
+    ) -> None:
+        self.cfg = config or VerifyConfig()
+        self.lex = lexicon or VerifyLexicon.load()
+        self.similarity = similarity
+        self.judge = (judge or (lambda lex, cfg: RuleStance(lex, cfg, StanceModel.load())))(self.lex, self.cfg)
+
+    def __call__(self, storyline: Storyline, records: Sequence[ArticleRecord], ids: Mapping) -> Storyline:
+        outlets = {a.id: a.outlet for a in storyline.articles}
+        resolver = OriginResolver(records, outlets, storyline.duplicates)
+        views = build_views(storyline, records, ids, self.lex, resolver)
+        sim = self.similarity(views)
+        groups = cluster(views, sim, self.cfg)
+        relations: list[Relation] = []
+        clusters: list[ClaimCluster] = []
+        cluster_of: dict[str, str] = {}
+        for n, members in enumerate(groups):
+            cid = f"cl-{n}"
+            rels = relate(members, sim, self.judge)
+            relations.extend(rels)
+            verdict = cluster_verdict(cid, members, rels)
+            event = next((m.event for m in members if m.event), None)
+            clusters.append(ClaimCluster(cid, [m.id for m in members], _short(members[0].claim.text, 90), verdict, event))
+            cluster_of.update({m.id: cid for m in members})
+        claims = [_resolved(v, cluster_of[v.id]) for v in views]
+        origins = {a.id: resolver.article_origin(a.id) for a in storyline.articles}
+        display = {a.id: a.outlet or a.id for a in storyline.articles}
+        verdicts = event_verdicts(storyline.events, views, clusters, relations, origins, display)
+        profiles = outlet_profiles(views, clusters, storyline.articles)
+        return replace(storyline, claims=claims, relations=relations, clusters=clusters,
+                       verdicts=verdicts, outlet_profiles=profiles)
+
+
+def _resolved(v: ClaimView, cid: str) -> Claim:
+    origin = v.origin.name if v.origin.relayed else v.claim.origin
+    evidence = v.origin.evidence if v.origin.relayed else v.claim.origin_evidence
+    return replace(v.claim, origin=origin or v.origin.name, origin_evidence=evidence, cluster=cid)
