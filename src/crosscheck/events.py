@@ -135,6 +135,8 @@ class RuleEventExtractor:
     # -- step 1-2: triggers and attribution ------------------------------------------
     def _is_trigger(self, s: _Sent, i: int) -> bool:
         t = s.tokens[i]
+        if t.dep in ("amod", "compound") or s.tokens[max(i - 1, 0)].text == "-":
+            return False  # "Oscar-nominated film", "so-called": adjectives, not happenings
         if t.pos == "VERB" and t.lemma.lower() in self.lex.verbs:
             return True
         if t.pos == "VERB" and t.lemma.lower() in self.lex.light:  # "reached an agreement"
