@@ -20,7 +20,7 @@ def test_every_command_and_option_has_help():
     parser = build_parser()
     sub = _subparsers(parser)
     helps = {a.dest: a.help for a in sub._choices_actions}
-    assert set(helps) == {"run", "ingest", "build", "export", "fetch", "feeds", "watch"}
+    assert set(helps) == {"run", "ingest", "build", "export", "fetch", "feeds", "watch", "serve"}
     for name, command in sub.choices.items():
         assert helps[name], f"{name} lacks help"
         assert command.description, f"{name} lacks a description"
@@ -28,7 +28,7 @@ def test_every_command_and_option_has_help():
             assert action.help, f"{name} {action.option_strings or action.dest} lacks help"
 
 
-@pytest.mark.parametrize("command", ["run", "ingest", "build", "export"])
+@pytest.mark.parametrize("command", ["run", "ingest", "build", "export", "serve"])
 def test_help_exits_zero(command, capsys):
     with pytest.raises(SystemExit) as exc:
         main([command, "--help"])

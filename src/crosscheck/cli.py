@@ -36,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("build", parents=[common, outp], help="rebuild the storyline from the store and write the outputs", description="Re-link everything in the store into a storyline and write storyline.json and report.html.")
     p = sub.add_parser("export", parents=[common, outp], help="write the stored storyline as JSON and/or HTML", description="Write the storyline last built in the store, without recomputing it.")
     p.add_argument("--format", choices=["json", "html", "both"], default="both", help="what to write (default: both)")
+    from crosscheck.cli_serve import add_serve
+
+    add_serve(sub, common)  # web app and REST API
     from crosscheck.cli_web import add_commands
 
     add_commands(sub, common)  # fetch, feeds, watch
@@ -47,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from crosscheck.console import Reporter
 
     reporter = Reporter(quiet=args.quiet)
+    if args.command == "serve":  # runs until stopped; uvicorn handles Ctrl-C itself
+        from crosscheck.cli_serve import serve
+
+        return serve(args, reporter)
     from crosscheck.cli_web import handlers as web_handlers
 
     handler = {"run": _run, "ingest": _run, "build": _build, "export": _export, **web_handlers()}[args.command]

@@ -12,7 +12,8 @@ from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-GRAPH_SIZE = 420
+GRAPH_SIZE = 360
+LABEL_ROOM = 90  # horizontal room for node labels outside the ring
 VERDICT_TEXT = {"corroborated": "corroborated", "single-source": "single source", "contested": "contested"}
 
 
@@ -20,8 +21,9 @@ def graph_layout(graph: dict, size: int = GRAPH_SIZE) -> dict:
     """The entity in the middle, its co-occurring entities on a circle around it."""
     nodes = graph["nodes"]
     if not nodes:
-        return {"size": size, "nodes": [], "edges": []}
+        return {"size": size, "width": size + 2 * LABEL_ROOM, "nodes": [], "edges": []}
     c = size / 2
+    margin = LABEL_ROOM  # room for labels left and right of the ring
     ring = size * 0.36
     top = max((n["weight"] for n in nodes[1:]), default=1) or 1
     placed = {}
@@ -35,14 +37,14 @@ def graph_layout(graph: dict, size: int = GRAPH_SIZE) -> dict:
         anchor = "middle" if i == 0 or abs(x - c) < 1 else ("start" if x > c else "end")
         dx = 0 if anchor == "middle" else (r + 4 if anchor == "start" else -(r + 4))
         dy = r + 14 if i == 0 else (4 if anchor != "middle" else (-(r + 4) if y < c else r + 14))
-        placed[n["id"]] = {**n, "x": round(x, 1), "y": round(y, 1), "r": round(r, 1), "anchor": anchor,
-                           "lx": round(x + dx, 1), "ly": round(y + dy, 1)}
+        placed[n["id"]] = {**n, "x": round(x + margin, 1), "y": round(y, 1), "r": round(r, 1), "anchor": anchor,
+                           "lx": round(x + dx + margin, 1), "ly": round(y + dy, 1)}
     heaviest = max((e["weight"] for e in graph["edges"]), default=1) or 1
     edges = [{"x1": placed[e["source"]]["x"], "y1": placed[e["source"]]["y"], "x2": placed[e["target"]]["x"],
               "y2": placed[e["target"]]["y"], "w": round(0.8 + 4 * e["weight"] / heaviest, 2),
               "weight": e["weight"], "title": f"{placed[e['source']]['name']} – {placed[e['target']]['name']}"}
              for e in graph["edges"] if e["source"] in placed and e["target"] in placed]
-    return {"size": size, "nodes": list(placed.values()), "edges": edges}
+    return {"size": size, "width": size + 2 * margin, "nodes": list(placed.values()), "edges": edges}
 
 
 @dataclass(frozen=True)

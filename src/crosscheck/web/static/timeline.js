@@ -111,6 +111,15 @@
     window.addEventListener("resize", render);
   }
 
+  function focus(whole) {
+    // Start on the central 90% of the events when a few outliers stretch the axis far.
+    var mids = marks.map(function (m) { return m.mid; });
+    var a = mids[Math.floor(mids.length * 0.05)], b = mids[Math.min(mids.length - 1, Math.ceil(mids.length * 0.95) - 1)];
+    if (mids.length < 10 || (b - a) * 4 > whole[1] - whole[0]) { return whole.slice(); }
+    var pad = Math.max((b - a) * 0.08, 3 * DAY);
+    return [a - pad, b + pad];
+  }
+
   function show(data) {
     marks = data.marks.map(function (m) {
       var p = period(m.date);
@@ -125,7 +134,8 @@
     var hi = Math.max.apply(null, marks.map(function (m) { return m.end; }));
     var pad = Math.max((hi - lo) * 0.03, DAY);
     full = [lo - pad, hi + pad];
-    view = full.slice();
+    view = focus(full);
+    if (view[0] !== full[0] || view[1] !== full[1]) { note.textContent += " Zoomed to where most events are; reset shows all."; }
     render();
     wire();
     box.setAttribute("data-ready", "1");

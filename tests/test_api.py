@@ -1,0 +1,237 @@
+"""REST API and pages through the ASGI test client, over the example corpus's store.
+
+The store is built once per module from examples/harbor-accord (fiction written for this
+project). Write tests post their own small articles, written here.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from crosscheck.core import process  # noqa: E402
+from crosscheck.store import Store  # noqa: E402
+from crosscheck.web import create_app  # noqa: E402
+from crosscheck.web.context import WebConfig  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TOKEN = "test-token-123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+# A report of the Grey Heron seizure (ev on 2023-03-25 in the example corpus) from a new outlet.
+SEIZURE = ("Fighters seize cargo ship off Port Serin\n\n"
+           "Gulf Courier, 29 March 2023\n\n"
+           "Armed fighters of the Northern Tide Front seized the cargo ship Grey Heron on Saturday off Port Serin, "
+           "Valdoria's coast guard said. The crew of the Grey Heron were held on board while the fighters "
+           "demanded the release of prisoners.\n")
+HOSTILE = ("Harbor pilots strike in Port Serin\n\n"
+           "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">\n"
+           "Harbor pilots in Port Serin stopped work on Monday, the pilots' union said.\n")
+
+
+@pytest.fixture(scope="module")
+def db_url(tmp_path_factory) -> str:
+    url = f"sqlite:///{tmp_path_factory.mktemp('api') / 'store.db'}"
+    with Store(url) as store:
+        process([ROOT / "examples" / "harbor-accord"], store)
+    return url
+
+
+@pytest.fixture(scope="module")
+def client(db_url):
+    app = create_app(db_url, TOKEN, config=WebConfig(max_upload_bytes=20_000))
+    with TestClient(app) as c:
+        yield c
+
+
+def wait(client, job: dict, timeout: float = 120) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        state = client.get(job["poll"]).json()
+        if state["status"] in ("done", "failed"):
+            return state
+        time.sleep(0.2)
+    raise AssertionError(f"job did not finish: {state}")
+
+
+# --------------------------------------------------------------------------- reads
+def test_storyline_summary_and_paged_events(client):
+    s = client.get("/api/v1/storyline").json()
+    assert s["counts"]["articles"] == 10 and s["counts"]["events"] > 10
+    first = client.get("/api/v1/events", params={"limit": 3}).json()
+    assert len(first["items"]) == 3 and first["next_offset"] == 3 and first["total"] == s["counts"]["events"]
+    second = client.get("/api/v1/events", params={"limit": 3, "offset": 3}).json()
+    assert not {e["id"] for e in first["items"]} & {e["id"] for e in second["items"]}
+    everything = client.get("/api/v1/events", params={"limit": 1000}).json()
+    assert everything["limit"] == 200  # capped at the server's maximum
+    dated = [e["date"] for e in everything["items"] if e["date"]]
+    assert dated == sorted(dated)
+
+
+def test_event_filters(client):
+    by_entity = client.get("/api/v1/events", params={"entity": "grey-heron", "limit": 200}).json()["items"]
+    assert by_entity and all(any(a["id"] == "grey-heron" for a in e["actors"] + e["places"]) for e in by_entity)
+    in_range = client.get("/api/v1/events", params={"from": "2023-03-20", "to": "2023-03-31"}).json()["items"]
+    assert in_range and all("2023-03-20" <= e["date"] <= "2023-03-31" for e in in_range)
+    month = client.get("/api/v1/events", params={"from": "2023-04"}).json()["items"]
+    assert month and all(e["date"] >= "2023-04" for e in month)
+    outlet = client.get("/api/v1/outlets").json()["items"][0]["name"]
+    for e in client.get("/api/v1/events", params={"outlet": outlet}).json()["items"]:
+        assert outlet in e["outlets"]
+    corroborated = client.get("/api/v1/events", params={"verdict": "corroborated"}).json()["items"]
+    assert corroborated and all(e["n_sources"] >= 2 for e in corroborated)
+    marks = client.get("/api/v1/timeline", params={"verdict": "single-source"}).json()
+    assert marks["marks"] and all(m["verdict"] == "single-source" and m["date"] for m in marks["marks"])
+
+
+@pytest.mark.parametrize("params, word", [({"from": "yesterday"}, "from"), ({"verdict": "maybe"}, "verdict"),
+                                          ({"limit": 0}, "limit")])
+def test_bad_parameters_are_json_errors(client, params, word):
+    r = client.get("/api/v1/events", params=params)
+    assert r.status_code in (400, 422)
+    assert word in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events/ev-nope", "/api/v1/entities/nobody", "/api/v1/articles/none",
+                                  "/api/v1/outlets/Nobody%20Times", "/api/v1/jobs/123", "/api/v1/no-such-endpoint"])
+def test_unknown_ids_are_404_json(client, path):
+    r = client.get(path)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("application/json")
+    assert r.json()["error"]["status"] == 404 and r.json()["error"]["message"]
+
+
+def test_event_evidence_matches_article_text(client):
+    ev = client.get("/api/v1/events", params={"verdict": "corroborated"}).json()["items"][0]
+    detail = client.get(f"/api/v1/events/{ev['id']}").json()
+    assert len({m["article"] for m in detail["mentions"]}) >= 2
+    for m in detail["mentions"]:
+        art = client.get(f"/api/v1/articles/{m['article']}").json()
+        assert art["original"][m["start"]:m["end"]] == m["text"]
+    page = client.get(f"/events/{ev['id']}").text
+    assert page.count('class="ev"') == len(detail["mentions"])
+
+
+def test_entity_page_has_aliases_events_and_graph(client):
+    ent = client.get("/api/v1/entities/ansel-vrana").json()
+    assert ent["events"] and ent["cooccurring"]
+    assert any("Vrana" in a for a in ent["aliases"] + [ent["name"]])
+    page = client.get("/entities/ansel-vrana").text
+    assert "<svg class=\"graph\"" in page and "Appears with" in page
+
+
+def test_article_annotations_and_page(client):
+    art = client.get("/api/v1/articles/03-meridian-review-accord-signed").json()
+    assert art["entities"] and art["times"] and art["event_mentions"]
+    for span in art["entities"][:5] + art["times"][:5]:
+        assert art["original"][span["start"]:span["end"]] == span["text"]
+    page = client.get("/articles/03-meridian-review-accord-signed").text
+    assert 'class="ent"' in page and 'class="tx"' in page
+
+
+def test_outlets_and_profile(client):
+    outlets = client.get("/api/v1/outlets").json()["items"]
+    assert outlets and all(o["n_articles"] >= 1 for o in outlets)
+    detail = client.get(f"/api/v1/outlets/{outlets[0]['name']}").json()
+    assert detail["profile"]["articles"] == outlets[0]["n_articles"] and detail["articles"]["items"]
+
+
+def test_search_full_text_and_inert_syntax(client):
+    hits = client.get("/api/v1/search", params={"q": "accord Aldermere"}).json()
+    assert hits["articles"]["total"] >= 1 and hits["events"]["total"] >= 1
+    assert any(p["match"] for p in hits["articles"]["items"][0]["snippet"])
+    for q in ['"unbalanced', "AND OR NOT", "near(* -", "'; DROP TABLE articles; --"]:
+        r = client.get("/api/v1/search", params={"q": q})
+        assert r.status_code == 200, q
+    assert client.get("/search", params={"q": "patrols"}).status_code == 200
+
+
+def test_claims_and_relations_are_listed_or_reported_absent(client):
+    for path in ("/api/v1/claims", "/api/v1/relations"):
+        body = client.get(path).json()
+        assert "available" in body and isinstance(body["items"], list)
+        if not body["available"]:
+            assert body["message"] and body["total"] == 0
+
+
+def test_pages_render_with_csp(client):
+    for path in ("/", "/entities", "/outlets", "/articles", "/search", "/ingest", "/api/docs"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+        assert "script-src 'self'" in r.headers["content-security-policy"]
+        assert r.headers["x-content-type-options"] == "nosniff"
+    assert client.get("/events/ev-nope").status_code == 404
+    spec = client.get("/api/v1/openapi.json").json()
+    assert {"/api/v1/events", "/api/v1/search", "/api/v1/ingest/files", "/api/v1/claims"} <= set(spec["paths"])
+
+
+# --------------------------------------------------------------------------- writes
+def test_writes_need_the_token(client, db_url):
+    body = {"articles": [{"text": "Some text about Port Serin."}]}
+    assert client.post("/api/v1/ingest/articles", json=body).status_code == 401
+    r = client.post("/api/v1/ingest/articles", json=body, headers={"Authorization": "Bearer wrong"})
+    assert r.status_code == 401 and r.json()["error"]["message"] == "wrong token"
+    with TestClient(create_app(db_url, "")) as read_only:
+        r = read_only.post("/api/v1/ingest/articles", json=body, headers=AUTH)
+        assert r.status_code == 403 and "--token" in r.json()["error"]["message"]
+
+
+def test_upload_limit_and_bad_bodies(client):
+    big = {"articles": [{"text": "x " * 20_000}]}
+    r = client.post("/api/v1/ingest/articles", json=big, headers=AUTH)
+    assert r.status_code == 413 and "limit is 20,000 bytes" in r.json()["error"]["message"]
+
+    def chunks():
+        for _ in range(30):
+            yield b"y" * 1000
+
+    r = client.post("/api/v1/ingest/files", content=chunks(),  # no content-length: counted as it streams
+                    headers={**AUTH, "content-type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 413
+    r = client.post("/api/v1/ingest/articles", json={"articles": [{"title": "no text"}]}, headers=AUTH)
+    assert r.status_code == 422 and "text" in r.json()["error"]["message"]
+    r = client.post("/api/v1/ingest/articles", content=b"{not json", headers={**AUTH, "content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["message"]
+
+
+def test_incremental_ingest_touches_only_linked_events(client):
+    before = {e["id"] for e in client.get("/api/v1/events", params={"limit": 200}).json()["items"]}
+    body = {"articles": [{"text": SEIZURE, "title": "Fighters seize cargo ship off Port Serin",
+                          "outlet": "Gulf Courier", "published": "2023-03-29", "id": "gulf-courier-heron"}]}
+    r = client.post("/api/v1/ingest/articles", json=body, headers=AUTH)
+    assert r.status_code == 202
+    job = wait(client, r.json()["job"])
+    assert job["status"] == "done", job
+    result = job["result"]
+    assert result["mode"] == "incremental" and job["articles"] == ["gulf-courier-heron"]
+    assert result["events_replaced"], "the seizure report should join the stored seizure event"
+    after = {e["id"] for e in client.get("/api/v1/events", params={"limit": 200}).json()["items"]}
+    untouched = before - set(result["events_replaced"])
+    assert untouched <= after  # every other event kept its id: nothing else was recomputed
+    assert after == untouched | set(result["events_replaced"].values()) | set(result["events_created"])
+    joined = client.get(f"/api/v1/events/{next(iter(result['events_replaced'].values()))}").json()
+    assert "Gulf Courier" in joined["outlets"] and joined["n_sources"] >= 2
+    again = wait(client, client.post("/api/v1/ingest/articles", json=body, headers=AUTH).json()["job"])
+    assert again["status"] == "done" and again["articles"] == [] and again["skipped"]
+
+
+def test_uploaded_file_is_escaped_and_its_name_is_only_a_label(client, tmp_path):
+    files = [("files", ("../../../etc/evil name.txt", HOSTILE.encode(), "text/plain")),
+             ("files", ("notes.exe", b"MZ binary", "application/octet-stream"))]
+    r = client.post("/api/v1/ingest/files", files=files, headers=AUTH)
+    assert r.status_code == 202
+    job = wait(client, r.json()["job"])
+    assert job["status"] == "done" and len(job["articles"]) == 1
+    assert any("unsupported file type" in e["reason"] for e in job["errors"])
+    art = client.get(f"/api/v1/articles/{job['articles'][0]}").json()
+    assert art["original"].count("<script>") == 1  # stored as given...
+    page = client.get(f"/articles/{job['articles'][0]}").text
+    assert "<script>window" not in page and "&lt;script&gt;window.__pwned" in page  # ...shown as text
+    assert "<img src=x" not in page
+    with Store(client.app.state.ctx.store.url) as store:
+        assert store.load_record(job["articles"][0]).source.path == "upload:evil name.txt"
+    assert not Path("/etc/evil name.txt").exists()
