@@ -189,7 +189,7 @@ def test_fetch_command_stores_articles_and_repoll_is_free(site, tmp_path, capsys
 
 
 def test_rel_canonical_decides_the_same_article(site, tmp_path):
-    from crosscheck.collect import CollectOptions, collect_urls
+    from crosscheck.collect import collect_urls
     from crosscheck.store import Store
 
     add_articles(site, ["/courier/strike-begins"])

@@ -74,6 +74,7 @@ class LocalServer:
 def _handler(site: LocalServer):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # small writes must not wait for delayed ACKs (40 ms each)
 
         def log_message(self, *args) -> None:  # keep test output clean
             return None
@@ -120,8 +121,9 @@ def _handler(site: LocalServer):
                 return
             self.send_header("Transfer-Encoding" if chunked else "Content-Length", "chunked" if chunked else str(len(body)))
             self.end_headers()
-            for i in range(0, len(body), 1024):
-                piece = body[i:i + 1024]
+            step = 1024 if chunked or drip else max(1, len(body))
+            for i in range(0, len(body), step):
+                piece = body[i:i + step]
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunked else piece)
                 with site._lock:
                     site.bytes_sent += len(piece)

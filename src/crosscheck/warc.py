@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from crosscheck.models import InputError, SourceDocument
 from crosscheck.outlet_table import OutletTable
@@ -34,7 +35,13 @@ class WarcStats:
 
 def read_warc(path: str | Path, settings: Settings = DEFAULT, errors: list[InputError] | None = None,
               stats: WarcStats | None = None) -> list[SourceDocument]:
-    """Documents from the HTML responses of one WARC file (``.warc`` or ``.warc.gz``).
+    """All documents of one WARC file (``.warc`` or ``.warc.gz``); see ``iter_warc``."""
+    return list(iter_warc(path, settings, errors, stats))
+
+
+def iter_warc(path: str | Path, settings: Settings = DEFAULT, errors: list[InputError] | None = None,
+              stats: WarcStats | None = None) -> Iterator[SourceDocument]:
+    """Documents from the HTML responses of one WARC file, one record at a time.
 
     Per-record problems (too large, undecodable) and a damaged archive are appended to
     ``errors`` with the reason; documents read before the damage are kept.
@@ -44,10 +51,9 @@ def read_warc(path: str | Path, settings: Settings = DEFAULT, errors: list[Input
     from warcio.exceptions import ArchiveLoadFailed
 
     errors = [] if errors is None else errors
-    stats = stats or WarcStats()
+    stats = stats if stats is not None else WarcStats()
     outlets = OutletTable.load(settings.extra.get("outlets_file"))
     cap = int(settings.extra.get("max_page_bytes", DEFAULT_MAX_BYTES))
-    docs: list[SourceDocument] = []
     seen: set[str] = set()
     try:
         with open(path, "rb") as fh:
@@ -57,13 +63,12 @@ def read_warc(path: str | Path, settings: Settings = DEFAULT, errors: list[Input
                 if doc is None:
                     stats.skipped += 1
                 else:
-                    docs.append(doc)
+                    stats.documents += 1
+                    yield doc
     except ArchiveLoadFailed as exc:
         errors.append(InputError(str(path), f"damaged or not a WARC archive: {exc}"[:300]))
     except OSError as exc:
         errors.append(InputError(str(path), f"cannot read: {exc.strerror or exc}"))
-    stats.documents = len(docs)
-    return docs
 
 
 def _document(record, path: str, cap: int, outlets: OutletTable, seen: set[str],

@@ -18,8 +18,9 @@ from sqlalchemy import delete, insert, or_, select
 from crosscheck.feeds import FeedEntry
 from crosscheck.store import Store
 
-# Outcomes that asking again would not change (until --refresh).
-PERMANENT = frozenset({"blocked", "gone", "too-large", "not-html", "not-text", "rejected", "same-article"})
+# Outcomes that asking again would not change (until --refresh). "same-article" is
+# settled through its article (the join below), so it lapses if that article is gone.
+PERMANENT = frozenset({"blocked", "gone", "too-large", "not-html", "not-text", "rejected"})
 
 
 @dataclass
@@ -72,9 +73,10 @@ class WebState:
         """Those of ``urls`` that need no new request: url -> stored article id.
 
         Settled: a fetched URL or its canonical URL that led to an article still in
-        the store, an article's own URL, or a URL whose last outcome will not change by
-        asking again (blocked by robots.txt, 4xx, too large, not HTML, rejected by the
-        pipeline; id None). Transient failures (5xx, timeouts) are not settled.
+        the store (also "the same article" as one), an article's own URL, or a URL whose
+        last outcome will not change by asking again (blocked by robots.txt, 4xx, too
+        large, not HTML, rejected by the pipeline; id None). Transient failures (5xx,
+        timeouts) are not settled.
         """
         urls = sorted(set(urls))
         out: dict[str, str | None] = {}
