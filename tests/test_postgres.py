@@ -1,0 +1,117 @@
+"""The store and the web app against a real PostgreSQL server started for this module.
+
+The server comes from Debian's ``postgresql`` package (``tests/postgres_server.py``:
+initdb in a temp dir, loopback, a free port). Outside CI the module is skipped with the
+reason when no server can be started; in CI (CI=true) that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("psycopg", reason="psycopg is not installed (pip install -e '.[postgres]')")
+
+from crosscheck.core import process  # noqa: E402
+from crosscheck.store import Store  # noqa: E402
+
+import postgres_server  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "examples" / "harbor-accord"
+
+
+@pytest.fixture(scope="module")
+def pg():
+    server = postgres_server.start()
+    if isinstance(server, str):
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL tests cannot run in CI: {server}")
+        pytest.skip(server)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def built(pg, tmp_path_factory):
+    """The example corpus stored in PostgreSQL and, for comparison, in SQLite."""
+    pg_url = pg.create_database("built")
+    lite_url = f"sqlite:///{tmp_path_factory.mktemp('pg') / 'store.db'}"
+    for url in (pg_url, lite_url):
+        with Store(url) as store:
+            process([CORPUS], store)
+    return pg_url, lite_url
+
+
+def _groups(storyline):
+    return sorted(tuple(sorted(m.id for m in e.mentions)) for e in storyline.events)
+
+
+def test_plain_postgresql_urls_use_psycopg3(pg):
+    with Store(pg.create_database("urls")) as store:
+        assert store.engine.dialect.name == "postgresql" and store.engine.dialect.driver == "psycopg"
+        assert store.applied_migrations[0] == 1
+    with Store(pg.url.rsplit("/", 1)[0] + "/urls") as again:
+        assert again.applied_migrations == []  # every migration applied once
+
+
+def test_same_storyline_as_sqlite(built):
+    pg_url, lite_url = built
+    with Store(pg_url) as a, Store(lite_url) as b:
+        sa, sb = a.load_storyline(), b.load_storyline()
+        assert _groups(sa) == _groups(sb) and len(sa.entities) == len(sb.entities)
+        assert [r.id for r in a.load_records()] == [r.id for r in b.load_records()]
+        assert a.load_record("03-meridian-review-accord-signed") == b.load_record("03-meridian-review-accord-signed")
+
+
+@pytest.fixture(scope="module")
+def client(built):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from crosscheck.web import create_app
+
+    with TestClient(create_app(built[0], "pg-token")) as c:
+        yield c
+
+
+def test_api_reads_on_postgres(client):
+    events = client.get("/api/v1/events", params={"entity": "grey-heron"}).json()["items"]
+    assert events and all(any(a["id"] == "grey-heron" for a in e["actors"] + e["places"]) for e in events)
+    ranged = client.get("/api/v1/events", params={"from": "2023-03-20", "to": "2023-03", "limit": 200}).json()
+    assert ranged["items"] and all("2023-03-20" <= e["date"] <= "2023-03-31" for e in ranged["items"])
+    ev = client.get("/api/v1/events", params={"verdict": "corroborated"}).json()["items"][0]
+    assert len(client.get(f"/api/v1/events/{ev['id']}").json()["mentions"]) >= 2
+    outlet = client.get("/api/v1/outlets").json()["items"][0]["name"]
+    assert client.get(f"/api/v1/outlets/{outlet}").json()["profile"]["articles"] >= 1
+    assert client.get("/api/v1/entities/ansel-vrana").json()["cooccurring"]
+    for path in ("/", "/entities/ansel-vrana", f"/events/{ev['id']}", "/articles/03-meridian-review-accord-signed"):
+        assert client.get(path).status_code == 200, path
+
+
+def test_full_text_search_uses_tsvector(client):
+    hits = client.get("/api/v1/search", params={"q": "seized ship"}).json()
+    assert hits["articles"]["total"] >= 1 and hits["events"]["total"] >= 1
+    assert any(p["match"] for p in hits["articles"]["items"][0]["snippet"])
+    assert client.get("/api/v1/search", params={"q": "& | ! ( :*"}).status_code == 200
+
+
+def test_incremental_ingest_on_postgres(client):
+    text = ("Grey Heron crew home\n\nThe crew of the Grey Heron returned to Port Serin on 28 March 2023 "
+            "after the Northern Tide Front released the cargo ship, Valdoria's coast guard said.\n")
+    r = client.post("/api/v1/ingest/articles", headers={"Authorization": "Bearer pg-token"},
+                    json={"articles": [{"text": text, "outlet": "Harbor Wire", "published": "2023-03-29"}]})
+    assert r.status_code == 202
+    poll = r.json()["job"]["poll"]
+    for _ in range(600):
+        job = client.get(poll).json()
+        if job["status"] in ("done", "failed"):
+            break
+        time.sleep(0.2)
+    assert job["status"] == "done", job
+    assert job["result"]["mode"] == "incremental" and len(job["articles"]) == 1
+    assert client.get(f"/api/v1/articles/{job['articles'][0]}").json()["outlet"] == "Harbor Wire"
+    assert client.get("/api/v1/search", params={"q": "returned Heron"}).json()["articles"]["total"] >= 1
