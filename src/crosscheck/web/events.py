@@ -61,8 +61,8 @@ def _select(store: Store, ver: Verification):
     joined = ev.outerjoin(st, st.c.event_id == ev.c.id)
     cols = ver.verdict_columns()
     if cols is not None:
-        subject, status, counted = cols
-        joined = joined.outerjoin(ver.verdicts, subject == ev.c.id)
+        verdicts, subject, status, counted = cols
+        joined = joined.outerjoin(verdicts, subject == ev.c.id)
         verdict = func.coalesce(status, verdict)
         if counted is not None:
             sources = func.coalesce(counted, outlets)

@@ -24,7 +24,8 @@ VERDICTS = ("corroborated", "single-source", "contested")
 # Column names other builds may use for the same field (first present wins).
 _ALIASES = {"article": ("article", "article_id"), "start": ("start", "start_char"),
             "end": ("end", "end_char"), "subject": ("subject", "event_id", "subject_id"),
-            "status": ("status", "verdict"), "sources": ("independent_sources", "n_sources")}
+            "status": ("status", "verdict"), "sources": ("independent_sources", "n_sources"),
+            "id": ("claim_id", "id")}
 
 
 def _col(t: Table, field: str):
@@ -63,8 +64,11 @@ class Verification:
         verdicts = store.table("verdicts")
         if verdicts is not None and (_col(verdicts, "subject") is None or _col(verdicts, "status") is None):
             verdicts = None
-        return cls(store.table("claims"), store.table("relations") or store.table("claim_relations"),
-                   verdicts, store.table("outlet_profiles"))
+        claims = store.table("storyline_claims")  # with origins and clusters; else the raw claims
+        claims = claims if claims is not None else store.table("claims")
+        relations = store.table("claim_relations")
+        relations = relations if relations is not None else store.table("relations")
+        return cls(claims, relations, verdicts, store.table("outlet_profiles"))
 
     @property
     def available(self) -> dict[str, bool]:
@@ -72,10 +76,17 @@ class Verification:
                 "verdicts": self.verdicts is not None, "outlet_profiles": self.profiles is not None}
 
     def verdict_columns(self):
-        """(subject, status, independent sources or None) columns of the verdict table."""
+        """(subject, status, independent sources or None) columns of the events' verdicts."""
         if self.verdicts is None:
             return None
-        return _col(self.verdicts, "subject"), _col(self.verdicts, "status"), _col(self.verdicts, "sources")
+        t = self.verdicts
+        cols = [c for c in (_col(t, "subject"), _col(t, "status"), _col(t, "sources")) if c is not None]
+        stmt = select(*cols)
+        if "subject_kind" in t.c:
+            stmt = stmt.where(t.c.subject_kind == "event")
+        sub = stmt.subquery("event_verdicts")
+        counted = sub.c[cols[2].name] if len(cols) == 3 else None
+        return sub, sub.c[cols[0].name], sub.c[cols[1].name], counted
 
     def list_rows(self, conn: Connection, table: Table | None, limit: int, offset: int,
                   article: str | None = None) -> tuple[list[dict], int]:
@@ -85,7 +96,7 @@ class Verification:
         col = _col(table, "article")
         if article is not None and col is not None:
             stmt = stmt.where(col == article)
-        order = [c for c in (table.c.get("position"), table.c.get("id")) if c is not None]
+        order = [c for c in (table.c.get("article_id"), table.c.get("position"), table.c.get("id")) if c is not None]
         rows, total = paged(conn, stmt.order_by(*order), Page(limit, offset))
         return [_plain(r) for r in rows], total
 
@@ -93,23 +104,29 @@ class Verification:
         """Claims for and against one event, the relations among them, and its verdict row."""
         out: dict[str, Any] = {"verdict": None, "for": [], "against": [], "relations": []}
         if self.verdicts is not None:
-            subject = _col(self.verdicts, "subject")
-            row = conn.execute(select(self.verdicts).where(subject == event_id)).mappings().first()
+            stmt = select(self.verdicts).where(_col(self.verdicts, "subject") == event_id)
+            if "subject_kind" in self.verdicts.c:
+                stmt = stmt.where(self.verdicts.c.subject_kind == "event")
+            row = conn.execute(stmt).mappings().first()
             out["verdict"] = _plain(dict(row)) if row else None
         if self.claims is None:
             return out
         verdict = out["verdict"] or {}
         wanted_for = set(verdict.get("supporting_claims") or [])
         wanted_against = set(verdict.get("disputing_claims") or [])
+        key = _col(self.claims, "id")
         stmt = select(self.claims)
-        if "event" in self.claims.c and not (wanted_for or wanted_against):
+        if key is not None and (wanted_for or wanted_against):
+            stmt = stmt.where(key.in_(sorted(wanted_for | wanted_against)))
+        elif "event" in self.claims.c:
             stmt = stmt.where(self.claims.c.event.in_(mention_ids))
-        elif "id" in self.claims.c:
-            stmt = stmt.where(self.claims.c.id.in_(sorted(wanted_for | wanted_against)))
+        else:
+            return out
         claims = [_plain(dict(r)) for r in conn.execute(stmt).mappings()]
-        out["for"] = [c for c in claims if c.get("id") not in wanted_against]
-        out["against"] = [c for c in claims if c.get("id") in wanted_against]
-        out["relations"] = self._relations(conn, {c.get("id") for c in claims})
+        ident = key.name if key is not None else "id"
+        out["for"] = [c for c in claims if c.get(ident) not in wanted_against]
+        out["against"] = [c for c in claims if c.get(ident) in wanted_against]
+        out["relations"] = self._relations(conn, {c.get(ident) for c in claims})
         return out
 
     def _relations(self, conn: Connection, claim_ids: set) -> list[dict]:
