@@ -15,7 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection
 
 from crosscheck.store import Store
-from crosscheck.web.db import Page, PageOf, loads, names, paged
+from crosscheck.web.db import Page, PageOf, count, loads, names, paged
 from crosscheck.web.verification import Verification
 
 GRAPH_NEIGHBOURS = 12  # co-occurring entities drawn on the entity page
@@ -24,18 +24,24 @@ GRAPH_NEIGHBOURS = 12  # co-occurring entities drawn on the entity page
 # --------------------------------------------------------------------------- entities
 def list_entities(store: Store, conn: Connection, page: Page, type_: str | None = None,
                   q: str | None = None) -> PageOf:
-    """Entities, the most referenced first."""
+    """Entities, the most mentioned first. Why counting first: the count runs on the
+    covering index of entity_refs, and names are read for the page's entities only."""
     ents, refs = store.table("entities"), store.table("entity_refs")
-    n = select(refs.c.entity_id, func.count().label("n_refs")).group_by(refs.c.entity_id).subquery("n")
-    stmt = select(ents.c.id, ents.c.name, ents.c.type, ents.c.articles, func.coalesce(n.c.n_refs, 0).label("n_refs")
-                  ).select_from(ents.outerjoin(n, n.c.entity_id == ents.c.id))
+    conds = []
     if type_:
-        stmt = stmt.where(ents.c.type == type_)
+        conds.append(ents.c.type == type_)
     if q:
-        stmt = stmt.where(func.lower(ents.c.name).contains(q.lower(), autoescape=True))
-    rows, total = paged(conn, stmt.order_by(func.coalesce(n.c.n_refs, 0).desc(), ents.c.id), page)
-    items = [{"id": r["id"], "name": r["name"], "type": r["type"], "n_mentions": r["n_refs"],
-              "n_articles": len(loads(r["articles"]))} for r in rows]
+        conds.append(func.lower(ents.c.name).contains(q.lower(), autoescape=True))
+    n = func.count().label("n_refs")
+    ranked = select(refs.c.entity_id, n).group_by(refs.c.entity_id)
+    if conds:
+        ranked = ranked.where(refs.c.entity_id.in_(select(ents.c.id).where(*conds)))
+    total = count(conn, select(ents.c.id).where(*conds))
+    top = conn.execute(ranked.order_by(n.desc(), refs.c.entity_id).limit(page.limit).offset(page.offset)).all()
+    rows = {r["id"]: r for r in conn.execute(select(ents.c.id, ents.c.name, ents.c.type, ents.c.articles).where(
+        ents.c.id.in_([eid for eid, _ in top]))).mappings()}
+    items = [{"id": eid, "name": rows[eid]["name"], "type": rows[eid]["type"], "n_mentions": k,
+              "n_articles": len(loads(rows[eid]["articles"]))} for eid, k in top if eid in rows]
     return PageOf(items, total, page)
 
 

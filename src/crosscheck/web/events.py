@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.models import PartialDate
 from crosscheck.store import Store
-from crosscheck.web.db import Page, PageOf, entity_list, loads, names, paged
+from crosscheck.web.db import Page, PageOf, count, entity_list, loads, names, paged
 from crosscheck.web.verification import Verification
 
 
@@ -42,20 +42,20 @@ class EventFilter:
         return {k: v for k, v in items.items() if v}
 
 
-def _stats(store: Store):
-    """Per event: articles and distinct outlets reporting it (a subquery)."""
+def _stats(store: Store, only):
+    """Per event: articles and distinct outlets reporting it, for the events ``only`` selects."""
     links, arts = store.table("event_mention_links"), store.table("storyline_articles")
     source = func.coalesce(arts.c.outlet, literal("article:") + links.c.article_id)
     return (select(links.c.event_id.label("event_id"),
                    func.count(func.distinct(links.c.article_id)).label("n_articles"),
                    func.count(func.distinct(source)).label("n_outlets"))
             .select_from(links.outerjoin(arts, arts.c.article_id == links.c.article_id))
-            .group_by(links.c.event_id).subquery("stats"))
+            .where(links.c.event_id.in_(only)).group_by(links.c.event_id).subquery("stats"))
 
 
-def _select(store: Store, ver: Verification):
-    """The events query with sources and verdict columns, before filters."""
-    ev, st = store.table("events"), _stats(store)
+def _select(store: Store, ver: Verification, only):
+    """Events with their sources and verdict columns, computed only for ``only`` (ids)."""
+    ev, st = store.table("events"), _stats(store, only)
     outlets = func.coalesce(st.c.n_outlets, 0)
     sources, verdict = outlets, case((outlets >= 2, "corroborated"), else_="single-source")
     joined = ev.outerjoin(st, st.c.event_id == ev.c.id)
@@ -68,28 +68,38 @@ def _select(store: Store, ver: Verification):
             sources = func.coalesce(counted, outlets)
     stmt = select(ev.c.id, ev.c.date, ev.c.date_precision, ev.c.title, ev.c.kind, ev.c.actors, ev.c.places,
                   func.coalesce(st.c.n_articles, 0).label("n_articles"), sources.label("n_sources"),
-                  verdict.label("verdict")).select_from(joined)
-    return stmt, ev, verdict
+                  verdict.label("verdict")).select_from(joined).where(ev.c.id.in_(only))
+    return stmt, verdict
 
 
-def _filtered(store: Store, ver: Verification, f: EventFilter):
-    stmt, ev, verdict = _select(store, ver)
+def _conditions(store: Store, f: EventFilter) -> list:
+    """The filters that read only the events table (and the outlet index)."""
+    ev = store.table("events")
+    conds = []
     if f.entity:
         quoted = f'"{f.entity}"'
-        stmt = stmt.where(or_(ev.c.actors.contains(quoted, autoescape=True),
-                              ev.c.places.contains(quoted, autoescape=True)))
+        conds.append(or_(ev.c.actors.contains(quoted, autoescape=True), ev.c.places.contains(quoted, autoescape=True)))
     if f.outlet:
         links, arts = store.table("event_mention_links"), store.table("storyline_articles")
-        stmt = stmt.where(ev.c.id.in_(select(links.c.event_id).join(
+        conds.append(ev.c.id.in_(select(links.c.event_id).join(
             arts, arts.c.article_id == links.c.article_id).where(arts.c.outlet == f.outlet)))
     if f.date_from:
-        stmt = stmt.where(ev.c.date >= func.substr(f.date_from.first_day().isoformat(), 1, func.length(ev.c.date)))
+        conds.append(ev.c.date >= func.substr(f.date_from.first_day().isoformat(), 1, func.length(ev.c.date)))
     if f.date_to:
-        stmt = stmt.where(ev.c.date <= f.date_to.last_day().isoformat())
+        conds.append(ev.c.date <= f.date_to.last_day().isoformat())
+    if f.kind:
+        conds.append(ev.c.kind == f.kind)
+    return conds
+
+
+def _filtered(store: Store, ver: Verification, f: EventFilter, *extra):
+    """Events matching ``f`` with sources and verdict. Why in two steps: sources are
+    counted only for the events the other filters keep, not for the whole corpus."""
+    ev = store.table("events")
+    only = select(ev.c.id).where(*_conditions(store, f), *extra)
+    stmt, verdict = _select(store, ver, only)
     if f.verdict:
         stmt = stmt.where(verdict == f.verdict)
-    if f.kind:
-        stmt = stmt.where(ev.c.kind == f.kind)
     return stmt, ev
 
 
@@ -119,9 +129,17 @@ def event_outlets(store: Store, conn: Connection, ids: list[str]) -> dict[str, l
 
 def list_events(store: Store, conn: Connection, f: EventFilter, page: Page) -> PageOf:
     """Events in date order (undated last), with actors, places and outlets."""
-    stmt, ev = _filtered(store, Verification.of(store), f)
-    stmt = stmt.order_by(ev.c.date.is_(None), ev.c.date, ev.c.position)
-    rows, total = paged(conn, stmt, page)
+    ev = store.table("events")
+    order = (ev.c.date.is_(None), ev.c.date, ev.c.position)
+    if f.verdict:  # the verdict is computed, so the page is cut after computing it
+        stmt, _ = _filtered(store, Verification.of(store), f)
+        rows, total = paged(conn, stmt.order_by(*order), page)
+    else:  # cut the page from the events table, then compute sources for it alone
+        ids = select(ev.c.id).where(*_conditions(store, f))
+        total = count(conn, ids)
+        shown = list(conn.execute(ids.order_by(*order).limit(page.limit).offset(page.offset)).scalars())
+        stmt, _ = _select(store, Verification.of(store), shown)
+        rows = [dict(r) for r in conn.execute(stmt.order_by(*order)).mappings()]
     known = names(store, conn, [e for r in rows for e in loads(r["actors"]) + loads(r["places"])])
     outlets = event_outlets(store, conn, [r["id"] for r in rows])
     return PageOf([_brief(r, known, outlets) for r in rows], total, page)
@@ -129,15 +147,17 @@ def list_events(store: Store, conn: Connection, f: EventFilter, page: Page) -> P
 
 def timeline(store: Store, conn: Connection, f: EventFilter, limit: int) -> dict:
     """Marks for the timeline: dated events, the best-sourced first when capped."""
-    stmt, ev = _filtered(store, Verification.of(store), f)
-    dated = stmt.where(ev.c.date.is_not(None))
-    rows, total = paged(conn, dated.order_by(ev.c.date, ev.c.position), Page(limit, 0))
-    if total > limit:  # keep the best-sourced events, still drawn in date order
-        rows = [dict(r) for r in conn.execute(
-            dated.order_by(stmt.selected_columns.n_sources.desc(), ev.c.date, ev.c.position).limit(limit)).mappings()]
-        rows.sort(key=lambda r: (r["date"], r["id"]))
-    undated = conn.execute(select(func.count()).select_from(
-        stmt.where(ev.c.date.is_(None)).order_by(None).subquery())).scalar() or 0
+    ev = store.table("events")
+    dated, _ = _filtered(store, Verification.of(store), f, ev.c.date.is_not(None))
+    total = count(conn, dated)
+    order = (dated.selected_columns.n_sources.desc(), ev.c.date, ev.c.position) if total > limit else \
+        (ev.c.date, ev.c.position)
+    rows = [dict(r) for r in conn.execute(dated.order_by(*order).limit(limit)).mappings()]
+    rows.sort(key=lambda r: (r["date"], r["id"]))
+    undated = count(conn, select(ev.c.id).where(*_conditions(store, f), ev.c.date.is_(None)))
+    if f.verdict:
+        undated_rows, _ = _filtered(store, Verification.of(store), f, ev.c.date.is_(None))
+        undated = count(conn, undated_rows)
     return {"marks": [_brief(r, {}) for r in rows], "total": total, "truncated": total > limit,
             "undated": undated}
 
@@ -149,8 +169,8 @@ def kinds(store: Store, conn: Connection) -> list[str]:
 
 def event_row(store: Store, conn: Connection, event_id: str) -> dict | None:
     """One event's list row (sources, verdict, outlets, names), or None."""
-    stmt, ev = _filtered(store, Verification.of(store), EventFilter())
-    row = conn.execute(stmt.where(ev.c.id == event_id)).mappings().first()
+    stmt, _ = _select(store, Verification.of(store), [event_id])
+    row = conn.execute(stmt).mappings().first()
     if row is None:
         return None
     row = dict(row)
