@@ -165,6 +165,8 @@ def test_pages_render_with_csp(client):
         assert "script-src 'self'" in r.headers["content-security-policy"]
         assert r.headers["x-content-type-options"] == "nosniff"
     assert client.get("/events/ev-nope").status_code == 404
+    docs = client.get("/api/docs").text
+    assert "/api/v1/ingest/articles" in docs and "/api/v1/events/{event_id}" in docs
     spec = client.get("/api/v1/openapi.json").json()
     assert {"/api/v1/events", "/api/v1/search", "/api/v1/ingest/files", "/api/v1/claims"} <= set(spec["paths"])
 

@@ -3,8 +3,8 @@
 Why a factory: the database URL and the write token are start-up choices (``crosscheck
 serve --db … --token …``), and tests build apps on their own databases. The app serves
 server-rendered pages (Jinja2, autoescaped), the REST API under /api/v1, and its own
-static assets: nothing is loaded from another site (the API docs use the Swagger UI
-files of the ``swagger-ui-bundle`` package when it is installed).
+static assets: nothing is loaded from another site (the API docs page is rendered from
+the OpenAPI document by the app itself).
 """
 
 from __future__ import annotations
@@ -29,16 +29,6 @@ from crosscheck.web.security import SecurityHeaders, WriteGate, error_response
 HERE = Path(__file__).parent
 from crosscheck.web import TOKEN_ENV
 log = logging.getLogger("crosscheck.web")
-
-
-def swagger_dir() -> Path | None:
-    """Swagger UI's files from the swagger-ui-bundle package, when installed."""
-    try:
-        import swagger_ui_bundle
-    except ImportError:
-        return None
-    path = Path(swagger_ui_bundle.swagger_ui_path)
-    return path if (path / "swagger-ui-bundle.js").exists() else None
 
 
 def create_app(db_url: str = "sqlite:///crosscheck.db", token: str | None = None, *,
@@ -67,9 +57,6 @@ def create_app(db_url: str = "sqlite:///crosscheck.db", token: str | None = None
     _errors(app)
     app.include_router(api.router)
     app.include_router(pages.router)
-    swagger = swagger_dir()
-    if swagger is not None:
-        app.mount("/static/swagger", StaticFiles(directory=swagger), name="swagger")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
 

@@ -162,8 +162,25 @@ def ingest_page(request: Request, ctx: Ctx):
 
 @router.get("/api/docs", response_class=HTMLResponse)
 def api_docs(request: Request):
-    from crosscheck.web.app import swagger_dir
+    """The OpenAPI document as a page, rendered here (no third-party docs UI, no CDN)."""
+    spec = request.app.openapi()
+    ops = []
+    for path, methods in spec.get("paths", {}).items():
+        for method, op in methods.items():
+            params = [{"name": p["name"], "in": p["in"], "required": p.get("required", False),
+                       "type": _type_of(p.get("schema", {})), "description": p.get("description", "")}
+                      for p in op.get("parameters", [])]
+            body = sorted(op.get("requestBody", {}).get("content", {}))
+            ops.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
+                        "params": params, "body": body, "responses": sorted(op.get("responses", {})),
+                        "secured": bool(op.get("security"))})
+    return render(request, "docs.html", ops=ops, title=spec.get("info", {}).get("title", "API"),
+                  description=spec.get("info", {}).get("description", ""))
 
-    routes = [(sorted(r.methods or []), r.path, r.summary or "") for r in request.app.routes
-              if getattr(r, "path", "").startswith("/api/v1") and getattr(r, "include_in_schema", False)]
-    return render(request, "docs.html", swagger=swagger_dir() is not None, routes=routes)
+
+def _type_of(schema: dict) -> str:
+    if "anyOf" in schema:
+        return " or ".join(_type_of(s) for s in schema["anyOf"])
+    if "enum" in schema:
+        return " | ".join(str(v) for v in schema["enum"])
+    return str(schema.get("type", "object"))
