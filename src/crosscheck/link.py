@@ -10,6 +10,10 @@ let lexical look-alikes from different weeks merge. Steps:
    dates are compatible (same day, +-1 day for "late Thursday night" style slippage,
    or one date containing the other when precision differs). An undated mention may
    join a dated event of the same kind, with a stricter threshold.
+   Which events are looked at is ``link_blocking.py``'s job: keys by entity, day and
+   kind family, closed date windows dropped, at most ``CANDIDATE_BUDGET`` per mention
+   (rarest entity first), so the cost grows near-linearly with the number of mentions;
+   below the budget the candidates are exactly these.
 3. Only mentions of one kind family can be one event (a visit and a meeting can; a
    release and a condemnation cannot). Score = entity overlap weighted by rarity (sharing "Russia" says less than sharing
    "Vienna" in a story about Russia) + lexical similarity (rapidfuzz token-set ratio) +
@@ -28,11 +32,11 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from typing import Protocol, Sequence
 
 from rapidfuzz import fuzz
 
+from crosscheck.link_blocking import CandidateIndex, EventCluster
 from crosscheck.models import Event, EventMention, PartialDate
 from crosscheck.settings import DEFAULT, Settings
 
@@ -41,20 +45,12 @@ UNDATED_MARGIN = 0.2  # extra score an undated mention needs to join a dated eve
 UNDATED_NEVER_JOIN = frozenset({"statement", "event"})  # too generic to place by kind alone
 CONTEXT_TOP = 4  # an article's context: the entities its event mentions name most
 KIND_FAMILY = {"talks": "meeting", "meeting": "meeting", "visit": "meeting"}  # kinds one happening is told as
+CANDIDATE_BUDGET = 16  # most events one mention is scored against (link_blocking.py: exact below it)
+REPRESENTATIVES = 16  # an event with more mentions is scored against its first and latest 8
 
 
 class Linker(Protocol):
     def __call__(self, mentions: Sequence[EventMention]) -> list[Event]: ...
-
-
-@dataclass
-class _Cluster:
-    mentions: list[EventMention] = field(default_factory=list)
-    entities: Counter = field(default_factory=Counter)
-
-    def add(self, m: EventMention) -> None:
-        self.mentions.append(m)
-        self.entities.update(set(m.actors) | set(m.places))
 
 
 def dates_compatible(a: PartialDate | None, b: PartialDate | None, slack_days: int = 1) -> bool:
@@ -69,44 +65,43 @@ def dates_compatible(a: PartialDate | None, b: PartialDate | None, slack_days: i
 class GreedyLinker:
     """The default linker: the numbered steps in the module docstring."""
 
-    def __init__(self, settings: Settings = DEFAULT) -> None:
+    def __init__(self, settings: Settings = DEFAULT, candidate_budget: int | None = CANDIDATE_BUDGET,
+                 representatives: int | None = REPRESENTATIVES) -> None:
         self.threshold = settings.link_threshold
+        self.budget, self.representatives = candidate_budget, representatives
 
     def __call__(self, mentions: Sequence[EventMention]) -> list[Event]:
         weights = entity_weights(mentions)
         context = article_context(mentions)
-        clusters: list[_Cluster] = []
-        by_entity: dict[str, list[int]] = defaultdict(list)
-        by_day: dict[PartialDate, list[int]] = defaultdict(list)
+        clusters: list[EventCluster] = []
+        index = CandidateIndex(weights, _family, UNDATED_NEVER_JOIN, self.budget)  # step 2 (link_blocking.py)
         for m in sorted(mentions, key=_order):
             best, best_score = None, 0.0
-            near = {c for e in set(m.actors) | set(m.places) for c in by_entity[e]} | set(by_day.get(m.date, ()))
-            for ci in sorted(near):
+            for ci in index.candidates(m, clusters):
                 score = self._score(m, clusters[ci], weights, context)
                 if score > best_score:
                     best, best_score = ci, score
             if best is None or best_score < self.threshold:
-                clusters.append(_Cluster())
+                clusters.append(EventCluster(_family(m.kind)))
                 best = len(clusters) - 1
             clusters[best].add(m)
-            if m.date is not None and m.date.precision == "day" and best not in by_day[m.date]:
-                by_day[m.date].append(best)
-            for e in set(m.actors) | set(m.places):
-                if best not in by_entity[e]:
-                    by_entity[e].append(best)
+            index.add(m, best, clusters[best])
         return sorted((_event(c.mentions) for c in clusters), key=lambda e: (e.date is None, str(e.date), e.id))
 
-    def _score(self, m: EventMention, c: _Cluster, weights: dict[str, float], context) -> float:
-        return cluster_score(m, c.mentions, weights, context)
+    def _score(self, m: EventMention, c: EventCluster, weights: dict[str, float], context) -> float:
+        return cluster_score(m, c.representatives(self.representatives), weights, context)
 
 
 def cluster_score(m: EventMention, mentions: Sequence[EventMention], weights: dict[str, float], context) -> float:
     """How well ``m`` fits an event made of ``mentions``: the mean pair score, 0 when any
     pair cannot be one event. Public so incremental linking scores exactly like this linker."""
-    scores = [pair_score(m, o, weights, context) for o in mentions]
-    if not scores or any(s is None for s in scores):
-        return 0.0
-    return sum(scores) / len(scores)  # type: ignore[arg-type]
+    total = 0.0
+    for o in mentions:  # stops at the first veto: most candidates are vetoed cheaply
+        s = pair_score(m, o, weights, context)
+        if s is None:
+            return 0.0
+        total += s
+    return total / len(mentions) if mentions else 0.0
 
 
 def event_of(mentions: Sequence[EventMention]) -> Event:
@@ -134,7 +129,7 @@ def article_context(mentions: Sequence[EventMention]) -> dict[str, set[str]]:
     """Each article's most-named participants (what the article is about)."""
     counts: dict[str, Counter] = defaultdict(Counter)
     for m in mentions:
-        counts[m.article].update(set(m.actors) | set(m.places))
+        counts[m.article].update(sorted(set(m.actors) | set(m.places)))  # sorted: ties keep first-seen order
     return {a: {e for e, _ in c.most_common(CONTEXT_TOP)} for a, c in counts.items()}
 
 
@@ -159,7 +154,7 @@ def pair_score(a: EventMention, b: EventMention, weights: dict[str, float] | Non
         return None
     ea, eb = set(a.actors) | set(a.places), set(b.actors) | set(b.places)
     w = weights or {}
-    size = lambda es: sum(w.get(e, 1.0) for e in es)
+    size = lambda es: sum(w.get(e, 1.0) for e in sorted(es))  # sorted: float sums must not follow hash order
     if ea & eb:
         overlap = size(ea & eb) / math.sqrt(size(ea) * size(eb))  # a 2-entity mention is no match for a 6-entity one
     elif _same_day_same_family(a, b, ea, eb, context or {}):
