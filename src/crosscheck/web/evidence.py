@@ -14,7 +14,6 @@ import json
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from crosscheck.models import PartialDate
 from crosscheck.store import Store
 from crosscheck.web.db import names
 from crosscheck.web.events import event_row
@@ -117,8 +116,3 @@ def article_pieces(art: dict) -> list:
         spans.append(Span(*art["published_span"], "pub", title="publication date evidence"))
     return pieces(art["original"], spans)
 
-
-def date_label(iso: str | None) -> str:
-    if not iso:
-        return "undated"
-    return PartialDate.parse(iso).iso()
