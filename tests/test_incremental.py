@@ -1,0 +1,63 @@
+"""Incremental linking: one article added to a stored storyline, compared with a full build.
+
+Leave-one-out on the example corpus: the corpus without one article is built, the
+article is then added with ``incremental.link_new_articles``, and the events must group
+the mentions (almost) exactly as a full build of all ten articles does, while only the
+events the article touches are rewritten.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crosscheck.core import process, store_documents
+from crosscheck.incremental import link_new_articles
+from crosscheck.ingest import ingest
+from crosscheck.settings import DEFAULT
+from crosscheck.store import Store
+
+CORPUS = Path(__file__).resolve().parents[1] / "examples" / "harbor-accord"
+FILES = sorted(p for p in CORPUS.iterdir() if p.name[:2].isdigit())
+
+
+def _groups(storyline) -> set[tuple[str, ...]]:
+    return {tuple(sorted(m.id for m in e.mentions)) for e in storyline.events}
+
+
+@pytest.fixture(scope="module")
+def full(tmp_path_factory):
+    with Store(f"sqlite:///{tmp_path_factory.mktemp('full') / 'full.db'}") as store:
+        return _groups(process([CORPUS], store).storyline)
+
+
+@pytest.mark.parametrize("left_out", ["06-coastline-monitor-ship-seized.txt", "03-meridian-review-accord-signed.txt"])
+def test_increment_groups_like_a_full_build(tmp_path, full, left_out):
+    base, new = tmp_path / "base", tmp_path / "new"
+    base.mkdir(), new.mkdir()
+    for f in FILES:
+        shutil.copy(f, (new if f.name == left_out else base) / f.name)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        before = {e.id: e for e in store.load_storyline().events}
+        docs = ingest([new], DEFAULT, store.known_hashes())
+        added = store_documents(docs.documents, store, DEFAULT)
+        result = link_new_articles(store, added)
+        after = store.load_storyline()
+    assert result.mode == "incremental" and len(added) == 1
+    assert len(_groups(after) & full) >= 0.9 * len(full)  # leave-one-out: 8 of 10 articles give all 34
+    kept = {e.id for e in after.events} & set(before)
+    assert kept == set(before) - set(result.events_replaced)  # nothing else was rewritten
+    assert all(before[i].mentions == next(e for e in after.events if e.id == i).mentions for i in kept)
+    assert {e.id for e in after.events} == kept | set(result.events_replaced.values()) | set(result.events_created)
+    assert any(r.article in added for e in after.entities for r in e.mentions)
+
+
+def test_empty_store_falls_back_to_a_full_build(tmp_path):
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        docs = ingest([FILES[0]], DEFAULT, store.known_hashes())
+        added = store_documents(docs.documents, store, DEFAULT)
+        result = link_new_articles(store, added)
+        assert result.mode == "full" and store.load_storyline().events
