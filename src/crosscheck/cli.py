@@ -20,6 +20,13 @@ def db_url(value: str) -> str:
     return value if "://" in value else f"sqlite:///{value}"
 
 
+def _positive(value: str) -> int:
+    n = int(value)
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {n}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crosscheck", description="News articles in, an evidence-linked, cross-source storyline out.")
     parser.add_argument("--version", action="version", version="crosscheck 0.1.0")
@@ -29,9 +36,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--quiet", "-q", action="store_true", help="print only errors and the final summary line")
     outp = argparse.ArgumentParser(add_help=False)
     outp.add_argument("--out", default="out", help="folder for storyline.json and report.html (default: out)")
-    p = sub.add_parser("run", parents=[common, outp], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
+    scale = argparse.ArgumentParser(add_help=False)
+    scale.add_argument("--workers", type=_positive, default=1, help="processes for the per-article stages (default: 1, this process)")
+    scale.add_argument("--engine", choices=["local", "ray"], default="local", help="run the per-article stages and linking on this machine or on Ray (default: local; ray needs the 'ray' extra)")
+    scale.add_argument("--address", default=None, help="Ray cluster to join with --engine ray: 'auto' or 'ray://host:10001' (default: start a local one)")
+    scale.add_argument("--device", choices=["auto", "cpu"], default="auto", help="spaCy on a GPU when one is usable (auto) or always on the CPU")
+    p = sub.add_parser("run", parents=[common, outp, scale], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
     p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs, .warc/.warc.gz web archives)")
-    p = sub.add_parser("ingest", parents=[common], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
+    p = sub.add_parser("ingest", parents=[common, scale], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
     p.add_argument("paths", nargs="+", help="files or folders to ingest")
     sub.add_parser("build", parents=[common, outp], help="rebuild the storyline from the store and write the outputs", description="Re-link everything in the store into a storyline and write storyline.json and report.html.")
     p = sub.add_parser("export", parents=[common, outp], help="write the stored storyline as JSON and/or HTML", description="Write the storyline last built in the store, without recomputing it.")
@@ -80,7 +92,9 @@ def _run(args, reporter) -> int:
     for p in missing:
         reporter.error(f"{p}: no such file or folder")
     with Store(args.db) as store, reporter.progress() as progress:
-        result = process([p for p in args.paths if p not in missing], store, Settings(db_url=args.db), progress)
+        settings = Settings(db_url=args.db, workers=args.workers, engine=args.engine, engine_address=args.address,
+                            device=args.device)
+        result = process([p for p in args.paths if p not in missing], store, settings, progress)
     for err in result.errors:
         reporter.error(err.line())
     if args.command == "run":

@@ -29,6 +29,7 @@ from crosscheck.models import (
     AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, IngestResult, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
 )
 from crosscheck.nlp import Analyzer
+from crosscheck.parallel import AnalyseTask, ArticleJob, JobFailure, batched, executor_for, linker_for
 from crosscheck.pubdate import infer_publication_dates
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
@@ -91,7 +92,8 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
                             analyzer)
     records = store.load_records()
     progress("storyline", 0, 1)
-    storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates)
+    storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates,
+                                linker=linker_for(settings))
     store.save_storyline(storyline)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
     return RunResult(storyline, added, errors, skipped)
@@ -129,21 +131,25 @@ def store_documents(
 
 
 def _analyse_and_store(cleaned, pubs, store, settings, progress, extractor, near, errors, analyzer=None) -> list[str]:
-    analyzer = analyzer or Analyzer(settings)
+    """Steps 4-7: the executor (``parallel.py``: this process, ``--workers`` processes or
+    Ray) runs the per-article stages in batches; records are saved here, in input order."""
+    task = AnalyseTask(settings, extractor, _record, analyzer)
+    jobs = (ArticleJob(s, c, p, near.get(s.id)) for (s, c), p in zip(cleaned, pubs))
     added: list[str] = []
-    batch = max(1, settings.batch_size // 8)
-    for lo in range(0, len(cleaned), batch):
-        chunk = cleaned[lo : lo + batch]
-        progress("analyse", lo, len(cleaned))
-        analyses = analyzer.analyze([c for _, c in chunk])
-        for (source, cdoc), pub, analysis in zip(chunk, pubs[lo : lo + batch], analyses):
+    done = 0
+    progress("analyse", 0, len(cleaned))
+    for outcomes in executor_for(settings).map(task, batched(jobs, max(1, settings.batch_size // 8))):
+        for out in outcomes:
+            if isinstance(out, JobFailure):
+                errors.append(InputError(out.path, out.reason))
+                continue
             try:
-                record = _record(source, cdoc, pub, analysis, extractor, near.get(source.id))
-                store.save_article(record)
-                added.append(source.id)
+                store.save_article(out)
+                added.append(out.id)
             except Exception as exc:  # keep going; nothing of this article is half-stored
-                errors.append(InputError(source.path, f"could not analyse: {type(exc).__name__}: {exc}"))
-    progress("analyse", len(cleaned), len(cleaned))
+                errors.append(InputError(out.source.path, f"could not analyse: {type(exc).__name__}: {exc}"))
+        done += len(outcomes)
+        progress("analyse", done, len(cleaned))
     return added
 
 
@@ -167,6 +173,9 @@ def _record(source, cdoc: CleanDocument, pub: PublicationDate, analysis, extract
     events = extractor(doc, source.original)
     claims = RuleClaimExtractor()(doc, source.original, events)
     return ArticleRecord(source, cdoc, pub, analysis.sentences, analysis.mentions, times, events, duplicate, claims)
+
+
+build_record = _record  # public: parallel.AnalyseTask builds records with it in worker processes
 
 
 def run(

@@ -70,9 +70,12 @@ class GreedyLinker:
         self.threshold = settings.link_threshold
         self.budget, self.representatives = candidate_budget, representatives
 
-    def __call__(self, mentions: Sequence[EventMention]) -> list[Event]:
-        weights = entity_weights(mentions)
-        context = article_context(mentions)
+    def __call__(self, mentions: Sequence[EventMention], *, weights: dict[str, float] | None = None,
+                 context: dict[str, set[str]] | None = None) -> list[Event]:
+        """``weights``/``context`` default to those of ``mentions``; a caller linking one
+        part of a corpus passes the whole corpus's (``ray_engine.RayLinker``)."""
+        weights = entity_weights(mentions) if weights is None else weights
+        context = article_context(mentions) if context is None else context
         clusters: list[EventCluster] = []
         index = CandidateIndex(weights, _family, UNDATED_NEVER_JOIN, self.budget)  # step 2 (link_blocking.py)
         for m in sorted(mentions, key=_order):

@@ -38,6 +38,8 @@ class Analyzer:
         import spacy
 
         self.settings = settings
+        if settings.device != "cpu":  # a GPU when spaCy can use one (cupy installed), else the CPU
+            spacy.prefer_gpu()
         self.nlp = spacy.load(settings.spacy_model)
 
     def analyze(self, docs: Sequence[CleanDocument]) -> list[Analysis]:
