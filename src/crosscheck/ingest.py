@@ -33,6 +33,11 @@ TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".json": "json"
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz")  # read by crosscheck.warc (the "web" extra)
 STRIP_SUFFIXES = (".txt", ".html", ".htm", ".json", ".jsonl", ".xml")
 TLS_DIR = "InputDocs"
+# Short Western text decodes about equally well in many single-byte code pages
+# (charset-normalizer picked cp1257 for Latin-1 "Señor … déjà", giving "déją"); news in
+# this tool is mostly Western, so these win when they are about as plausible as the best.
+WESTERN_ENCODINGS = ("cp1252", "latin_1", "iso8859_15")
+WESTERN_CHAOS_MARGIN = 0.02
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # JSON field names, in order of preference (kept as data: other feeds name them differently)
@@ -228,6 +233,11 @@ def decode_bytes(data: bytes) -> tuple[str, str] | str:
                 return _text_check(data.decode(enc), enc)
             except UnicodeDecodeError:
                 return f"binary file, not text (invalid {enc} after its byte-order mark)"
+    if b"\x00" in data and (enc := _utf16_without_bom(data)):
+        try:
+            return _text_check(data.decode(enc), enc)
+        except UnicodeDecodeError:
+            pass
     if b"\x00" in data:
         return "binary file, not text (contains NUL bytes)"
     try:
@@ -236,10 +246,27 @@ def decode_bytes(data: bytes) -> tuple[str, str] | str:
         pass
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
+    matches = from_bytes(data)
+    best = matches.best()
     if best is None:
         return "binary file, not text (no text encoding fits)"
+    near = [m for m in matches if m.chaos <= best.chaos + WESTERN_CHAOS_MARGIN]
+    best = next((m for enc in WESTERN_ENCODINGS for m in near if m.encoding == enc), best)
     return _text_check(str(best), best.encoding)
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """``utf-16-le``/``-be`` when the NULs sit on one byte parity only, as in UTF-16
+    text without a byte-order mark (mostly Latin script: every other byte is 0)."""
+    if len(data) % 2 or len(data) < 8:
+        return None
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    half = len(data) // 2
+    if odd >= 0.6 * half and even == 0:
+        return "utf-16-le"
+    if even >= 0.6 * half and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def _text_check(text: str, enc: str) -> tuple[str, str] | str:
@@ -267,11 +294,16 @@ def _json_candidates(f: Path, text: str, encoding: str, lines: bool, settings: S
                 records.append((f"{f}:{n}", json.loads(line)))
             except json.JSONDecodeError as exc:
                 errors.append(InputError(f"{f}:{n}", f"invalid JSON line: {exc.msg}"))
+            except RecursionError:  # hostile nesting; the parser recurses per level
+                errors.append(InputError(f"{f}:{n}", "invalid JSON line: nested too deeply"))
     else:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             errors.append(InputError(str(f), f"invalid JSON: {exc.msg} at line {exc.lineno}"))
+            return []
+        except RecursionError:  # hostile nesting; the parser recurses per level
+            errors.append(InputError(str(f), "invalid JSON: nested too deeply"))
             return []
         items = data if isinstance(data, list) else [data]
         records = [(f"{f}[{i}]" if isinstance(data, list) else str(f), r)
@@ -286,12 +318,14 @@ def _json_candidates(f: Path, text: str, encoding: str, lines: bool, settings: S
     return out
 
 
-def _field(rec: dict, name: str) -> str | None:
+def _field(rec: dict, name: str, numbers: bool = True) -> str | None:
+    """The first usable string under the field's names; ``numbers`` accepts 12 as "12"
+    (ids, timestamps) but never for an article body (``"html": 42`` is no article)."""
     for key in JSON_FIELDS[name]:
         value = rec.get(key)
         if isinstance(value, dict):  # e.g. "source": {"name": "Reuters"}
             value = value.get("name") or value.get("title")
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)
         if isinstance(value, str) and value.strip():
             return value.strip()
@@ -302,9 +336,9 @@ def _json_record(f: Path, where: str, rec: object, n: int, encoding: str,
                  settings: Settings) -> _Candidate | InputError:
     if not isinstance(rec, dict):
         return InputError(where, f"JSON record is a {type(rec).__name__}, not an object")
-    body, is_html = _field(rec, "text"), False
+    body, is_html = _field(rec, "text", numbers=False), False
     if body is None:
-        body, is_html = _field(rec, "html"), True
+        body, is_html = _field(rec, "html", numbers=False), True
     if body is None:
         names = ", ".join(JSON_FIELDS["text"] + JSON_FIELDS["html"])
         return InputError(where, f"JSON record has no text (looked for {names})")

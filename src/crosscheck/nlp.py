@@ -21,6 +21,11 @@ from crosscheck.settings import DEFAULT, Settings
 # stage's business, and the rest (WORK_OF_ART, LANGUAGE, ...) are not actors.
 ACTOR_LABELS = frozenset({"PERSON", "ORG", "GPE", "NORP", "LOC", "FAC", "EVENT"})
 _PARA = re.compile(r"[^\n]+")
+# spaCy's parser needs about 1 GB per 100,000 characters of one text and refuses texts
+# over nlp.max_length: a longer "paragraph" (a file that is one huge line) is cut into
+# pieces at whitespace, so memory stays bounded and no article can stop a run.
+MAX_PIECE_CHARS = 20_000
+_CUTS = (re.compile(r"[.!?]\s"), re.compile(r"\s"))  # preferred cut points, best first
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w'-]*\s+(?:of\s+|and\s+|the\s+|for\s+)*){2,8})\(([A-Z]{2,8})\)")
 
 
@@ -48,7 +53,7 @@ class Analyzer:
         for d, doc in enumerate(docs):
             for m in _PARA.finditer(doc.body):
                 if m.group().strip():
-                    jobs.append((d, m.start(), m.group()))
+                    jobs.extend((d, start, text) for start, text in _pieces(m.start(), m.group()))
         results = [Analysis([], [], []) for _ in docs]
         texts = (text for _, _, text in jobs)
         for (d, offset, _), parsed in zip(jobs, self.nlp.pipe(texts, batch_size=self.settings.batch_size)):
@@ -56,6 +61,18 @@ class Analyzer:
         for doc, result in zip(docs, results):
             result.mentions = _consistent_mentions(doc.body, result)
         return results
+
+
+def _pieces(start: int, text: str, limit: int = MAX_PIECE_CHARS) -> Iterable[tuple[int, str]]:
+    """``text`` (found at ``start``) in pieces of at most ``limit`` characters, cut after
+    the last sentence end or whitespace in each window (hard cut when there is none)."""
+    while len(text) > limit:
+        window = text[:limit]
+        cut = next((ms[-1].end() for rx in _CUTS if (ms := list(rx.finditer(window, limit // 2)))), limit)
+        yield start, text[:cut]
+        start, text = start + cut, text[cut:]
+    if text.strip():
+        yield start, text
 
 
 def _collect(out: Analysis, article: str, offset: int, parsed) -> None:
