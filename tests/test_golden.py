@@ -134,3 +134,30 @@ def test_every_mention_points_at_its_evidence(result):
     for ent in data["entities"]:
         for m in ent["mentions"]:
             assert originals[m["article"]][m["start"] : m["end"]] == m["text"]
+
+
+@pytest.mark.parametrize("want", GOLDEN.get("contradictions", []), ids=lambda w: "-vs-".join(a[:2] for a in w["articles"]))
+def test_contradiction_is_found_and_explained(result, want):
+    """The golden contradiction: a 'contradicts' relation between the two articles whose
+    claims are about the topic, with one-line explanation; each golden claim is on a side."""
+    import html
+
+    _, data = result
+    claims = {c["id"]: c for c in data["claims"]}
+    found = [r for r in data["relations"] if r["type"] == "contradicts" and set(r["articles"]) == set(want["articles"])]
+    assert found, [r["explanation"] for r in data["relations"] if r["type"] == "contradicts"]
+    keys = [k.lower() for k in want["topic_keywords"]]
+    for r in found:
+        assert r["explanation"] and all(any(k in claims[c]["text"].lower() for k in keys) for c in r["claims"])
+    originals = {a.id: a.original for a in result[0].storyline.articles}
+    for article, fragment in want["claims"].items():
+        sentences = [html.unescape(originals[article][claims[c]["sentence_start"]:claims[c]["sentence_end"]])
+                     for r in found for c in r["claims"] if claims[c]["article"] == article]
+        assert any(fragment in s for s in sentences), (article, sentences)
+
+
+def test_repost_adds_no_independent_origin(result):
+    _, data = result
+    for copy, original in GOLDEN["near_duplicates"]:
+        origins = {c["origin"] for c in data["claims"] if c["article"] == copy}
+        assert origins <= {c["origin"] for c in data["claims"] if c["article"] == original}

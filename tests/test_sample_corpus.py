@@ -82,3 +82,54 @@ def test_evidence_offsets_point_at_the_original_text(storyline):
         for m in ev.mentions:
             assert originals[m.article][m.start:m.end] == m.text
             assert m.text.strip()
+
+
+# ----------------------------------------------------------------------------- verification
+def _claims(storyline, prefix):
+    return [c for c in storyline.claims if c.article.startswith(prefix)]
+
+
+def test_secret_cooperation_contradicts_rebuffed_proposals(storyline):
+    """000 says Moscow and Washington reached secret understandings on cooperation; 003
+    says Russian proposals of closer collaboration were rebuffed by Washington."""
+    by_id = {c.id: c for c in storyline.claims}
+    found = [r for r in storyline.relations if r.type == "contradicts" and _prefix(r.articles) == ["000", "003"]]
+    assert found, [r.explanation for r in storyline.relations]
+    texts = [" ".join(by_id[c].text.lower() for c in r.claims) for r in found]
+    assert any("rebuff" in t and ("cooperation" in t or "agree" in t) for t in texts), texts
+    assert all(r.explanation for r in found)
+
+
+@pytest.mark.parametrize("date,words,kind", [
+    ("2015-10-20", ("assad", "moscow"), "visit"),
+    ("2015-10-20", ("memorandum",), "agreement"),
+    ("2015-10-23", ("vienna",), None),
+])
+def test_events_corroborated_by_two_independent_outlets(storyline, date, words, kind):
+    events = [e for e in _events(storyline, date, *words) if kind is None or e.kind == kind]
+    verdicts = {v.subject: v for v in storyline.verdicts}
+    assert events and any(verdicts[e.id].status == "corroborated" and verdicts[e.id].independent_sources == 2
+                          for e in events), [(e.title, verdicts[e.id]) for e in events]
+
+
+def test_relayed_reports_count_with_their_true_origins(storyline):
+    """004 relays Reuters: those claims have Reuters as origin, its own claims its outlet;
+    002 (a re-post whose own site is unknown) is one origin, and the claim it says was
+    'first reported by The Washington Post' has that origin."""
+    relay = _claims(storyline, "004")
+    reuters = [c for c in relay if c.origin and "reuters" in c.origin.lower()]
+    assert reuters and any("Reuters report" in " ".join(c.speakers) or "Reuters" in (c.origin_evidence or "") for c in reuters)
+    own = {c.origin for c in relay if c not in reuters}
+    assert own and not any("reuters" in (o or "").lower() for o in own) and len(own) == 1
+    repost = _claims(storyline, "002")
+    wapo = [c for c in repost if c.origin and "washington post" in c.origin.lower()]
+    assert wapo and all("first reported by" in (c.origin_evidence or "") for c in wapo)
+    assert len({c.origin for c in repost if c not in wapo}) == 1
+
+
+def test_outlet_profiles_cover_every_outlet(storyline):
+    outlets = {a.outlet or a.id for a in storyline.articles}
+    profiles = {p.outlet: p for p in storyline.outlet_profiles}
+    assert set(profiles) == outlets
+    debka = [p for p in profiles.values() if p.articles == 2]
+    assert debka and debka[0].claims > 0 and 0 <= debka[0].unnamed_sources <= 1

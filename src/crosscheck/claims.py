@@ -28,12 +28,15 @@ document, a denial, a hope. The steps per article:
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from typing import Protocol, Sequence
 
-from crosscheck.models import AnalyzedDocument, Claim, EntityMention, EventMention, Sentence, Token
+from crosscheck.claim_parse import (
+    Sent, according_span, according_to, claim_numbers, coverage, join_tokens, lemma_of, mentions_in, np_core,
+    object_heads, object_tokens, parse_sentences, place_mentions, quote_regions, root_of, trim, verb_conjuncts,
+)
+from crosscheck.models import AnalyzedDocument, Claim, EventMention, Token
 
 _COMPLEMENTS = frozenset({"ccomp", "parataxis"})
 _VERBAL = frozenset({"VERB", "AUX"})
@@ -41,8 +44,6 @@ _CONTENT_POS = frozenset({"NOUN", "PROPN", "VERB", "ADJ", "NUM"})
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj"})
 _OBJECTS = frozenset({"dobj", "attr", "xcomp", "prep", "acomp", "oprd", "dative"})
 _MODALITY_RANK = {"asserted": 0, "reported": 1, "alleged": 2, "hoped-planned": 3, "questioned": 4, "denied": 5}
-_OPEN_QUOTES = "\u201c\u00ab"
-_CLOSE_QUOTES = "\u201d\u00bb"
 
 
 @dataclass(frozen=True)
@@ -89,32 +90,6 @@ class Speaker:
 
 
 @dataclass
-class _Sent:
-    index: int
-    sentence: Sentence
-    tokens: list[Token]
-    children: list[list[int]]
-    mentions: list[tuple[int, EntityMention]]
-
-    def subtree(self, head: int) -> list[int]:
-        out, stack = [], [head]
-        while stack:
-            i = stack.pop()
-            out.append(i)
-            stack.extend(self.children[i])
-        return sorted(out)
-
-    def kids(self, head: int, deps: frozenset[str] | set[str]) -> list[int]:
-        return [c for c in self.children[head] if self.tokens[c].dep in deps]
-
-    def depth(self, i: int) -> int:
-        d = 0
-        while self.tokens[i].head != i and d < 60:
-            i, d = self.tokens[i].head, d + 1
-        return d
-
-
-@dataclass
 class _Prop:
     """A proposition found by the walk, before it becomes a Claim."""
 
@@ -134,7 +109,7 @@ class RuleClaimExtractor:
         self.lex = lexicon or ClaimLexicon.load()
 
     def __call__(self, doc: AnalyzedDocument, original: str, events: Sequence[EventMention] = ()) -> list[Claim]:
-        sents = _sentences(doc)
+        sents = parse_sentences(doc)
         self._recent: list[tuple[int, Speaker]] = []  # named speakers, for "he said" (per call)
         self._time_spans = [(t.start, t.end) for t in doc.times]
         quoted = self._quote_frames(doc, sents)
@@ -154,15 +129,15 @@ class RuleClaimExtractor:
         return [replace(c, id=f"{doc.id}:c{i}") for i, c in enumerate(claims)]
 
     # -- step 1: frames from outside the sentence -----------------------------------
-    def _quote_frames(self, doc: AnalyzedDocument, sents: list[_Sent]) -> dict[int, list[Speaker]]:
+    def _quote_frames(self, doc: AnalyzedDocument, sents: list[Sent]) -> dict[int, list[Speaker]]:
         """Sentences wholly inside a multi-sentence quote -> the quote's speaker."""
         out: dict[int, list[Speaker]] = {}
         previous: tuple[int, Speaker] | None = None  # (end, speaker) of the last attributed quote
         body = doc.clean.body
-        for a, b in _quote_regions(body):
+        for a, b in quote_regions(body):
             inside = [s for s in sents if a <= s.sentence.start and s.sentence.end <= b + 1]
             around = [s for s in sents if s.sentence.start < b and s.sentence.end > a and s not in inside]
-            covered = inside + [s for s in around if _coverage(s, a, b) >= 0.5 and not self._has_reporting(s)]
+            covered = inside + [s for s in around if coverage(s, a, b) >= 0.5 and not self._has_reporting(s)]
             speaker = None
             for s in around:
                 speaker = speaker or self._outside_speaker(doc, s, a, b)
@@ -174,15 +149,15 @@ class RuleClaimExtractor:
                 out[s.index] = [speaker] if speaker else [Speaker("unidentified speaker", "person", "reported")]
         return out
 
-    def _has_reporting(self, s: _Sent) -> bool:
-        return any(t.pos in _VERBAL and t.lemma.lower() in self.lex.reporting for t in s.tokens) or _according_to(s) is not None
+    def _has_reporting(self, s: Sent) -> bool:
+        return any(t.pos in _VERBAL and t.lemma.lower() in self.lex.reporting for t in s.tokens) or according_to(s) is not None
 
-    def _is_frame(self, doc: AnalyzedDocument, sents: list[_Sent], k: int) -> bool:
+    def _is_frame(self, doc: AnalyzedDocument, sents: list[Sent], k: int) -> bool:
         """A colon sentence that only hands its speaker on ("The memo reads further:")."""
         s = sents[k]
-        return s.sentence.text.rstrip().endswith(":") and bool(self._colon_speakers(doc, s)) and not s.kids(_root(s), _COMPLEMENTS)
+        return s.sentence.text.rstrip().endswith(":") and bool(self._colon_speakers(doc, s)) and not s.kids(root_of(s), _COMPLEMENTS)
 
-    def _outside_speaker(self, doc: AnalyzedDocument, s: _Sent, a: int, b: int) -> Speaker | None:
+    def _outside_speaker(self, doc: AnalyzedDocument, s: Sent, a: int, b: int) -> Speaker | None:
         for i, t in enumerate(s.tokens):
             if a <= t.start < b or t.pos not in _VERBAL or t.lemma.lower() not in self.lex.reporting:
                 continue
@@ -191,7 +166,7 @@ class RuleClaimExtractor:
                 return self._speaker(doc, s, subj[0], self.lex.reporting[t.lemma.lower()])
         return None
 
-    def _carried_frames(self, doc: AnalyzedDocument, sents: list[_Sent]) -> dict[int, list[Speaker]]:
+    def _carried_frames(self, doc: AnalyzedDocument, sents: list[Sent]) -> dict[int, list[Speaker]]:
         """ "Reuters continues, quoting parts of the leaked memo:" -> the next paragraph."""
         out: dict[int, list[Speaker]] = {}
         body = doc.clean.body
@@ -209,12 +184,12 @@ class RuleClaimExtractor:
                 out[nxt.index] = chain
         return out
 
-    def _colon_speakers(self, doc: AnalyzedDocument, s: _Sent) -> list[Speaker]:
-        root = _root(s)
+    def _colon_speakers(self, doc: AnalyzedDocument, s: Sent) -> list[Speaker]:
+        root = root_of(s)
         if s.tokens[root].lemma.lower() not in self.lex.carry | set(self.lex.reporting):
             return []
         chain: list[Speaker] = []
-        acc = _according_to(s)
+        acc = according_to(s)
         if acc is not None:
             chain.append(self._speaker(doc, s, acc, "reported"))
         subj = s.kids(root, _SUBJECTS)
@@ -228,20 +203,20 @@ class RuleClaimExtractor:
         return chain
 
     # -- step 2-3: the walk -------------------------------------------------------
-    def _walk_sentence(self, doc: AnalyzedDocument, s: _Sent, outer: list[Speaker]) -> list[_Prop]:
+    def _walk_sentence(self, doc: AnalyzedDocument, s: Sent, outer: list[Speaker]) -> list[_Prop]:
         chain = list(outer)
-        acc = _according_to(s)
+        acc = according_to(s)
         excluded: set[int] = set()
         if acc is not None:
             chain.append(self._speaker(doc, s, acc, "reported"))
-            excluded |= set(_according_span(s))
+            excluded |= set(according_span(s))
         props: list[_Prop] = []
-        self._walk(doc, s, _root(s), chain, chain[-1].modality if chain else "asserted", props)
+        self._walk(doc, s, root_of(s), chain, chain[-1].modality if chain else "asserted", props)
         for p in props:
             p.exclude |= excluded
         return props
 
-    def _walk(self, doc, s: _Sent, head: int, chain: list[Speaker], modality: str, props: list[_Prop]) -> None:
+    def _walk(self, doc, s: Sent, head: int, chain: list[Speaker], modality: str, props: list[_Prop]) -> None:
         tok = s.tokens[head]
         lemma = tok.lemma.lower()
         comps = s.kids(head, _COMPLEMENTS)
@@ -249,14 +224,17 @@ class RuleClaimExtractor:
             subj = s.kids(head, _SUBJECTS) or s.kids(head, {"agent"})
             verb_mod = self.lex.reporting[lemma]
             if any(s.tokens[c].dep == "neg" for c in s.children[head]):
-                verb_mod = "denied" if verb_mod == "reported" else "questioned"
+                verb_mod = "questioned"  # "did not say who …", "did not confirm": left open, not denied
             inner = chain + ([self._speaker(doc, s, subj[0], verb_mod)] if subj and not self._generic(s, subj[0]) else [])
             for c in comps:
                 self._walk(doc, s, c, inner, _stronger(modality, verb_mod), props)
-            for c in _verb_conjuncts(s, head):  # "said they had proposed ..., but were rebuffed"
+            for c in verb_conjuncts(s, head):  # "said they had proposed ..., but were rebuffed"
+                if s.kids(c, _SUBJECTS):  # "did not say who …, but his plea is aimed at …": the outer voice
+                    self._walk(doc, s, c, chain, modality, props)
+                    continue
                 prop = _Prop(c, inner, _stronger(modality, verb_mod), subject=subj[0] if subj else None)
                 if comps and not s.kids(c, _OBJECTS - {"prep"}):
-                    prop.borrowed, prop.borrowed_head = _object_tokens(s, comps[0]), comps[0]
+                    prop.borrowed, prop.borrowed_head = object_tokens(s, comps[0]), comps[0]
                 props.append(prop)
             return
         if tok.pos not in _VERBAL and not s.kids(head, _SUBJECTS):
@@ -267,26 +245,26 @@ class RuleClaimExtractor:
             if any(s.tokens[m].dep == "mark" and s.tokens[m].text.lower() in self.lex.asserting for m in s.children[c]):
                 first.exclude |= set(s.subtree(c))
                 self._walk(doc, s, c, chain, modality, props)
-        for c in _verb_conjuncts(s, head):
+        for c in verb_conjuncts(s, head):
             first.exclude |= set(s.subtree(c))
             prop = _Prop(c, chain, modality, subject=(s.kids(head, _SUBJECTS) or [None])[0])
             if not s.kids(c, _OBJECTS):
-                prop.borrowed, prop.borrowed_head = _object_tokens(s, head), head
+                prop.borrowed, prop.borrowed_head = object_tokens(s, head), head
             props.append(prop)
 
-    def _generic(self, s: _Sent, i: int) -> bool:
+    def _generic(self, s: Sent, i: int) -> bool:
         word = s.tokens[i].text.lower()
         if word in self.lex.it_speakers:
             return not any(sp.kind == "organization" and s.index - idx <= 3 for idx, sp in self._recent)
         return word in self.lex.generic
 
-    def _speaker(self, doc: AnalyzedDocument, s: _Sent, head: int, modality: str) -> Speaker:
+    def _speaker(self, doc: AnalyzedDocument, s: Sent, head: int, modality: str) -> Speaker:
         """The voice named by a subject or "according to" object, classified."""
         tok = s.tokens[head]
         if tok.text.lower() in self.lex.pronouns | self.lex.it_speakers:
             return self._resolve_pronoun(doc, s, head, modality)
-        core = _core(s, head)
-        text = _join(s.tokens, core[-8:])
+        core = np_core(s, head)
+        text = join_tokens(s.tokens, core[-8:])
         span = s.subtree(head)
         lo, hi = s.tokens[span[0]].start, s.tokens[span[-1]].start + len(s.tokens[span[-1]].text)
         labels = {m.label for _, m in s.mentions if lo <= m.start and m.end <= hi}
@@ -305,7 +283,7 @@ class RuleClaimExtractor:
             self._recent.append((s.index, Speaker(text, kind, modality)))
         return Speaker(text, kind, modality)
 
-    def _resolve_pronoun(self, doc: AnalyzedDocument, s: _Sent, head: int, modality: str) -> Speaker:
+    def _resolve_pronoun(self, doc: AnalyzedDocument, s: Sent, head: int, modality: str) -> Speaker:
         """ "he said" -> the person who last spoke within three sentences, else the last
         person named outside a quote; "it said" -> the organisation that last spoke."""
         word = s.tokens[head].text
@@ -319,9 +297,9 @@ class RuleClaimExtractor:
         return Speaker(word, kind, modality)
 
     # -- step 4: one proposition -> one claim ----------------------------------------
-    def _claim(self, doc: AnalyzedDocument, original: str, s: _Sent, p: _Prop, n: int) -> Claim | None:
+    def _claim(self, doc: AnalyzedDocument, original: str, s: Sent, p: _Prop, n: int) -> Claim | None:
         toks = [i for i in s.subtree(p.head) if i not in p.exclude]
-        toks = _trim(s.tokens, toks)
+        toks = trim(s.tokens, toks)
         if not toks:
             return None
         head = s.tokens[p.head]
@@ -337,17 +315,17 @@ class RuleClaimExtractor:
         return Claim(
             id=f"{doc.id}:c{n}", article=doc.id, start=start, end=end, text=original[start:end],
             sentence=s.index, sentence_start=sstart, sentence_end=send,
-            predicate=_predicate(head), subject=_join(s.tokens, _core(s, subj[0])) if subj else "",
+            predicate=_predicate(head), subject=join_tokens(s.tokens, np_core(s, subj[0])) if subj else "",
             negated=self._negated(s, p.head), attributed_to=last.text if last else "outlet",
             attribution_kind=last.kind if last else "outlet",  # type: ignore[arg-type]
             modality=modality,  # type: ignore[arg-type]
             speakers=_dedupe([sp.text for sp in p.speakers]), lemmas=lemmas,
-            objects=_objects(s, p.head) or (_objects(s, p.borrowed_head) if p.borrowed_head is not None else []),
-            numbers=_numbers(s, toks), mentions=_mentions_in(s, set(toks) | set(p.borrowed) | inherited),
-            places=_places(s, toks), date=_date_in(doc, s, toks),
+            objects=object_heads(s, p.head) or (object_heads(s, p.borrowed_head) if p.borrowed_head is not None else []),
+            numbers=claim_numbers(s, toks, self._time_spans), mentions=mentions_in(s, set(toks) | set(p.borrowed) | inherited),
+            places=place_mentions(s, toks),  # the date comes from the event mention it states (step 5)
         )
 
-    def _lemmas(self, s: _Sent, toks: list[int]) -> list[str]:
+    def _lemmas(self, s: Sent, toks: list[int]) -> list[str]:
         """Content lemmas (names as lowercase text), leaving out words of time expressions."""
         out = []
         for i in toks:
@@ -359,7 +337,7 @@ class RuleClaimExtractor:
                 out.append(lemma)
         return out
 
-    def _negated(self, s: _Sent, head: int) -> bool:
+    def _negated(self, s: Sent, head: int) -> bool:
         for c in s.children[head]:
             t = s.tokens[c]
             if t.dep == "neg" or (t.dep == "advmod" and t.lemma.lower() in ("never",)):
@@ -369,7 +347,7 @@ class RuleClaimExtractor:
                 return True
         return False
 
-    def _local_modality(self, s: _Sent, head: int) -> str:
+    def _local_modality(self, s: Sent, head: int) -> str:
         tok = s.tokens[head]
         kids = [s.tokens[c] for c in s.children[head]]
         if s.sentence.text.rstrip().rstrip("\u201d\"'").endswith("?"):
@@ -390,7 +368,7 @@ class RuleClaimExtractor:
         return mod
 
     # -- step 5: events -------------------------------------------------------------
-    def _tie_events(self, doc, original, s: _Sent, built: list[Claim], events: list[EventMention], n: int) -> list[Claim]:
+    def _tie_events(self, doc, original, s: Sent, built: list[Claim], events: list[EventMention], n: int) -> list[Claim]:
         extra: list[Claim] = []
         for em in events:
             cands = [i for i, t in enumerate(s.tokens) if t.lemma.lower() == em.trigger]
@@ -411,12 +389,12 @@ class RuleClaimExtractor:
                     extra.append(claim)
         return extra
 
-    def _presupposed(self, doc, original, s: _Sent, trig: int, em: EventMention, n: int, built: list[Claim]) -> Claim | None:
+    def _presupposed(self, doc, original, s: Sent, trig: int, em: EventMention, n: int, built: list[Claim]) -> Claim | None:
         """ "In the wake of Assad's trip to Moscow Tuesday, ...": the trip is stated too."""
-        toks = set(_core(s, trig))
+        toks = set(np_core(s, trig))
         for c in s.kids(trig, {"prep", "poss", "compound", "npadvmod"}):
             toks |= set(s.subtree(c))
-        toks_l = _trim(s.tokens, sorted(toks))
+        toks_l = trim(s.tokens, sorted(toks))
         lemmas = self._lemmas(s, toks_l)
         if len(lemmas) < 2:
             return None
@@ -429,9 +407,9 @@ class RuleClaimExtractor:
             attributed_to=host.attributed_to if host else "outlet",
             attribution_kind=host.attribution_kind if host else "outlet",
             modality="asserted" if host is None or host.modality == "asserted" else host.modality,
-            speakers=list(host.speakers) if host else [], lemmas=lemmas, numbers=_numbers(s, toks_l),
-            objects=[_lemma(s.tokens[trig])] + _objects(s, trig),
-            mentions=_mentions_in(s, set(toks_l)), places=_places(s, toks_l), date=em.date, event=em.id,
+            speakers=list(host.speakers) if host else [], lemmas=lemmas, numbers=claim_numbers(s, toks_l, self._time_spans),
+            objects=[lemma_of(s.tokens[trig])] + object_heads(s, trig),
+            mentions=mentions_in(s, set(toks_l)), places=place_mentions(s, toks_l), date=em.date, event=em.id,
         )
 
 
@@ -445,175 +423,9 @@ def _stronger(a: str, b: str) -> str:
     return a if _MODALITY_RANK[a] >= _MODALITY_RANK[b] else b
 
 
-def _sentences(doc: AnalyzedDocument) -> list[_Sent]:
-    by_sentence: dict[int, list[tuple[int, EntityMention]]] = {}
-    for i, m in enumerate(doc.mentions):
-        by_sentence.setdefault(m.sentence, []).append((i, m))
-    out = []
-    for i, (sent, toks) in enumerate(zip(doc.sentences, doc.tokens)):
-        children: list[list[int]] = [[] for _ in toks]
-        for t in toks:
-            if t.head != t.i:
-                children[t.head].append(t.i)
-        out.append(_Sent(i, sent, toks, children, by_sentence.get(i, [])))
-    return out
-
-
-def _root(s: _Sent) -> int:
-    return next((t.i for t in s.tokens if t.head == t.i and t.pos not in ("PUNCT", "SPACE")), 0)
-
-
-def _quote_regions(body: str) -> list[tuple[int, int]]:
-    """Body ranges [open, close) of curly or straight double quotes within one paragraph."""
-    out: list[tuple[int, int]] = []
-    for para in re.finditer(r"[^\n]+", body):
-        start = None
-        for i, ch in enumerate(para.group(0)):
-            pos = para.start() + i
-            text = para.group(0)
-            opener = ch in _OPEN_QUOTES or ch == '"' or (  # ": ”We are" typed with a closing mark
-                ch in _CLOSE_QUOTES and (i == 0 or text[i - 1] in " :") and i + 1 < len(text) and text[i + 1].isalnum())
-            if start is None and opener:
-                start = pos
-            elif start is not None and (ch in _CLOSE_QUOTES or ch == '"'):
-                out.append((start, pos))
-                start = None
-    return out
-
-
-def _coverage(s: _Sent, a: int, b: int) -> float:
-    """Share of the sentence's characters inside the quote [a, b)."""
-    lo, hi = s.sentence.start, s.sentence.end
-    return max(0, min(hi, b) - max(lo, a)) / max(1, hi - lo)
-
-
-def _according_to(s: _Sent) -> int | None:
-    for i, t in enumerate(s.tokens[:-1]):
-        if t.text.lower() == "according" and s.tokens[i + 1].text.lower() == "to":
-            return next((c for c in s.children[i + 1] if s.tokens[c].dep == "pobj"), None)
-    return None
-
-
-def _according_span(s: _Sent) -> list[int]:
-    for i, t in enumerate(s.tokens[:-1]):
-        if t.text.lower() == "according" and s.tokens[i + 1].text.lower() == "to":
-            return sorted({i} | set(s.subtree(i)) | set(s.subtree(i + 1)))
-    return []
-
-
-def _verb_conjuncts(s: _Sent, head: int) -> list[int]:
-    out = []
-    for c in s.kids(head, {"conj"}):
-        if s.tokens[c].pos in _VERBAL:
-            out.append(c)
-            out.extend(_verb_conjuncts(s, c))
-    return out
-
-
-_OBJECT_PREPS = frozenset({"for", "on", "of", "about", "against", "over", "to", "into", "with"})
-
-
-def _lemma(t: Token) -> str:
-    return (t.text if t.pos == "PROPN" else t.lemma).lower()
-
-
-def _objects(s: _Sent, head: int, depth: int = 0) -> list[str]:
-    """Head lemmas of what a predicate is about: its objects (through "to" verbs and one
-    preposition: "agreed to conduct joint patrols", "a proposal for joint patrols")."""
-    out: list[str] = []
-    for c in s.children[head]:
-        t = s.tokens[c]
-        if t.dep in ("dobj", "attr", "oprd", "nsubjpass", "acomp") and t.pos not in ("PRON", "DET"):
-            out.append(_lemma(t))
-            out += [_lemma(s.tokens[g]) for p in s.kids(c, {"prep"}) if s.tokens[p].text.lower() in _OBJECT_PREPS
-                    for g in s.kids(p, {"pobj"})]
-        elif t.dep == "xcomp" and depth == 0:
-            out.append(_lemma(t))
-            out += _objects(s, c, depth + 1)
-        elif t.dep == "prep" and t.text.lower() in _OBJECT_PREPS:
-            out += [_lemma(s.tokens[g]) for g in s.kids(c, {"pobj"})]
-    return list(dict.fromkeys(out))
-
-
-def _object_tokens(s: _Sent, head: int) -> list[int]:
-    toks: list[int] = []
-    for c in s.kids(head, {"dobj", "attr", "xcomp", "nsubjpass"}):
-        toks.extend(s.subtree(c))
-    return toks
-
-
-def _core(s: _Sent, head: int) -> list[int]:
-    """A noun phrase's head with its compounds, modifiers and names (no clauses)."""
-    keep = {"compound", "amod", "poss", "nummod", "nmod", "case", "flat", "det"}
-    out = [head]
-    for c in s.children[head]:
-        if s.tokens[c].dep in keep:
-            out.extend(s.subtree(c))
-    return sorted(out)
-
-
-def _join(tokens: list[Token], idx: list[int]) -> str:
-    text = ""
-    for i in idx:
-        tok = tokens[i]
-        if tok.pos in ("PUNCT", "SPACE") and tok.text not in ("-",):
-            continue
-        glue = tok.text.startswith(("'", "\u2019")) or tok.text == "-" or text.endswith("-")
-        text += ("" if glue or not text else " ") + tok.text
-    return re.sub(r"^(?:the|a|an)\s+(?=[A-Z])", "", text)
-
-
-def _trim(tokens: list[Token], idx: list[int]) -> list[int]:
-    """Drop punctuation, quote marks and conjunctions at both edges."""
-    edge = ("PUNCT", "SPACE", "CCONJ")
-    while idx and (tokens[idx[0]].pos in edge or tokens[idx[0]].dep == "cc"):
-        idx = idx[1:]
-    while idx and (tokens[idx[-1]].pos in edge or tokens[idx[-1]].dep == "cc"):
-        idx = idx[:-1]
-    return idx
-
-
-def _span(doc: AnalyzedDocument, s: _Sent, toks: list[int]) -> tuple[int, int]:
+def _span(doc: AnalyzedDocument, s: Sent, toks: list[int]) -> tuple[int, int]:
     first, last = s.tokens[toks[0]], s.tokens[toks[-1]]
     return doc.clean.to_original(first.start, last.start + len(last.text))
-
-
-def _numbers(s: _Sent, toks: list[int]) -> list[str]:
-    out = []
-    for i in toks:
-        t = s.tokens[i]
-        if t.pos == "NUM" and t.dep == "nummod" and any(ch.isdigit() for ch in t.text):
-            noun = s.tokens[t.head]
-            out.append(f"{t.text.replace(',', '')} {noun.lemma.lower()}")
-    return out
-
-
-def _mentions_in(s: _Sent, toks: set[int]) -> list[int]:
-    starts = {s.tokens[i].start for i in toks}
-    return [idx for idx, m in s.mentions if any(m.start <= p < m.end for p in starts)]
-
-
-_PLACE_PREPS = frozenset({"in", "at", "near", "inside", "outside", "to", "from"})
-
-
-def _places(s: _Sent, toks: list[int]) -> list[int]:
-    """Place mentions governed by a locative preposition ("in Vienna", "to Moscow")."""
-    out = []
-    for idx, m in s.mentions:
-        if m.label not in ("GPE", "LOC", "FAC"):
-            continue
-        head = next((i for i in toks if s.tokens[i].start < m.end and s.tokens[i].start >= m.start
-                     and not (m.start <= s.tokens[s.tokens[i].head].start < m.end)), None)
-        if head is not None and s.tokens[head].dep == "pobj" and s.tokens[s.tokens[head].head].text.lower() in _PLACE_PREPS:
-            out.append(idx)
-    return out
-
-
-def _date_in(doc: AnalyzedDocument, s: _Sent, toks: list[int]):
-    lo, last = s.tokens[toks[0]].start, s.tokens[toks[-1]]
-    hi = last.start + len(last.text)
-    dated = [t for t in doc.times if lo <= t.start < hi and t.date is not None and t.type in ("DATE", "TIME")]
-    return dated[0].date if dated else None
 
 
 def _last_person(doc: AnalyzedDocument, before: int) -> str | None:

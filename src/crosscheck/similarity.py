@@ -36,12 +36,16 @@ class VerifyLexicon:
     classes: Mapping[str, str]  # lemma -> predicate class
     negative: frozenset[str]
     antonyms: frozenset[frozenset[str]]
+    timed: frozenset[frozenset[str]]  # antonyms that are a sequence in time, not a dispute
     light: frozenset[str]
     agreement_nouns: frozenset[str]
     synonyms: Mapping[str, str]
     seats: Mapping[str, str]
     generic_words: frozenset[str]
     topic_stop: frozenset[str]
+    light_verbs: frozenset[str]  # copulas and light verbs: no relation of their own ("be", "have")
+    counted_units: frozenset[str]  # numbers of these say nothing about one happening ("21-year-old")
+    repetition: frozenset[str]  # "again", "second": another happening of the kind, not a different date
 
     @classmethod
     def load(cls) -> "VerifyLexicon":
@@ -49,8 +53,10 @@ class VerifyLexicon:
         classes = {lemma: cls_ for cls_, lemmas in raw["predicate_classes"].items() for lemma in lemmas}
         return cls(
             classes, frozenset(raw["negative_classes"]), frozenset(frozenset(p) for p in raw["antonyms"]),
+            frozenset(frozenset(p) for p in raw["timed_antonyms"]),
             frozenset(raw["light_agreement"]), frozenset(raw["agreement_nouns"]), raw["synonyms"],
             raw["seats"], frozenset(raw["generic_name_words"]), frozenset(raw["topic_stop"]),
+            frozenset(raw["light_verbs"]), frozenset(raw["counted_units"]), frozenset(raw["repetition"]),
         )
 
     def opposed(self, a: str | None, b: str | None) -> bool:
@@ -99,7 +105,7 @@ def actor_keys(names: Sequence[str], ids: Sequence[str], lex: VerifyLexicon) -> 
 
 def predicate_class(claim: Claim, lex: VerifyLexicon) -> str | None:
     cls = lex.classes.get(claim.predicate)
-    if cls is None and claim.predicate in lex.light and any(w in lex.agreement_nouns for w in claim.lemmas):
+    if cls is None and claim.predicate in lex.light and any(w in lex.agreement_nouns for w in claim.objects):
         cls = "accept"  # "reached an understanding", "struck a deal"
     return cls
 
@@ -164,19 +170,26 @@ class LexicalSimilarity:
         df = Counter(k for v in views for k in v.actors | v.topic)
         self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
         self.lex = lexicon or VerifyLexicon.load()
+        self._sums: dict[frozenset[str], float] = {}  # per instance: sums of squared idf
 
     def _weights(self, keys: frozenset[str]) -> float:
-        return sum(self.idf.get(k, 1.0) ** 2 for k in keys)
+        total = self._sums.get(keys)
+        if total is None:
+            total = self._sums[keys] = sum(self.idf.get(k, 1.0) ** 2 for k in keys)
+        return total
+
+    def _shared(self, a: frozenset[str], b: frozenset[str]) -> float:
+        return sum(self.idf.get(k, 1.0) ** 2 for k in a & b)  # not cached: one per pair
 
     def cosine(self, a: frozenset[str], b: frozenset[str]) -> float:
         if not a or not b:
             return 0.0
-        return self._weights(a & b) / math.sqrt(self._weights(a) * self._weights(b))
+        return self._shared(a, b) / math.sqrt(self._weights(a) * self._weights(b))
 
     def overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
         if not a or not b:
             return 0.0
-        return self._weights(a & b) / min(self._weights(a), self._weights(b))
+        return self._shared(a, b) / min(self._weights(a), self._weights(b))
 
     def parts(self, a: ClaimView, b: ClaimView) -> tuple[float, float]:
         """(actor score, topic score). Actors: the share of the smaller set found in the
@@ -214,8 +227,9 @@ class EmbeddingSimilarity:
     ``EmbeddingSimilarity.from_package(views)`` loads the pinned MiniLM model offline.
     """
 
-    def __init__(self, views: Sequence[ClaimView], encode, weight: float = 0.5) -> None:
-        self.lexical = LexicalSimilarity(views)
+    def __init__(self, views: Sequence[ClaimView], encode, weight: float = 0.5, lexicon: VerifyLexicon | None = None) -> None:
+        self.lexical = LexicalSimilarity(views, lexicon)
+        self.lex = self.lexical.lex
         texts = [v.claim.text for v in views]
         vectors = encode(texts) if texts else []
         self.vec = {v.id: vec for v, vec in zip(views, vectors)}

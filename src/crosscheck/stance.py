@@ -38,6 +38,11 @@ REFUTING = (
     "isn't", "aren't", "wasn't", "don't", "doesn't", "didn't", "won't", "can't", "nope", "actually",
     "contrary", "mistaken", "retract", "retracts", "prank", "joke", "parody", "unfounded", "baseless",
 )
+STRONG_REFUTING = frozenset({  # words that call a report false outright (not mere negation)
+    "hoax", "fake", "fraud", "false", "falsely", "deny", "denies", "denied", "denial", "debunk", "debunked",
+    "debunks", "untrue", "fabricated", "myth", "bogus", "refute", "refutes", "refuted", "baseless", "unfounded",
+    "mistaken", "retract", "retracts", "lie", "lies", "wrong",
+})
 HEDGING = (
     "reportedly", "allegedly", "alleged", "allegations", "claim", "claims", "claimed", "may", "might",
     "could", "would", "report", "reports", "reported", "rumored", "rumoured", "apparently", "purportedly",

