@@ -20,7 +20,7 @@ def test_every_command_and_option_has_help():
     parser = build_parser()
     sub = _subparsers(parser)
     helps = {a.dest: a.help for a in sub._choices_actions}
-    assert set(helps) == {"run", "ingest", "build", "export", "fetch", "feeds", "watch", "serve"}
+    assert set(helps) == {"run", "ingest", "build", "export", "fetch", "feeds", "watch", "serve", "timeline"}
     for name, command in sub.choices.items():
         assert helps[name], f"{name} lacks help"
         assert command.description, f"{name} lacks a description"

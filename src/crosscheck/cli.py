@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     from crosscheck.cli_web import add_commands
 
     add_commands(sub, common)  # fetch, feeds, watch
+    from crosscheck.cli_timeline import add_timeline
+
+    add_timeline(sub, common)  # timeline summary
     return parser
 
 
@@ -68,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return serve(args, reporter)
     from crosscheck.cli_web import handlers as web_handlers
 
-    handler = {"run": _run, "ingest": _run, "build": _build, "export": _export, **web_handlers()}[args.command]
+    handler = {"run": _run, "ingest": _run, "build": _build, "export": _export, "timeline": _timeline, **web_handlers()}[args.command]
     try:
         return handler(args, reporter)
     except KeyboardInterrupt:
@@ -105,6 +108,12 @@ def _run(args, reporter) -> int:
     if not result.added and not s.articles:
         return EXIT_NOTHING
     return EXIT_SOME_REJECTED if (result.errors or missing) else EXIT_OK
+
+
+def _timeline(args, reporter) -> int:
+    from crosscheck.cli_timeline import timeline
+
+    return timeline(args, reporter)
 
 
 def _build(args, reporter) -> int:
