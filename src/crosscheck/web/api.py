@@ -22,7 +22,7 @@ from crosscheck.web.verification import Verification
 router = APIRouter(prefix="/api/v1")
 Ctx = Annotated[AppContext, Depends(get_ctx)]
 Limit = Annotated[int | None, Query(ge=1, le=1000, description="items per page (capped at the server's maximum)")]
-Offset = Annotated[int, Query(ge=0, description="items to skip")]
+Offset = Annotated[int, Query(ge=0, le=2**62, description="items to skip")]
 bearer = HTTPBearer(auto_error=False, description="the token given to `crosscheck serve --token` "
                                                   "(or CROSSCHECK_TOKEN)")
 

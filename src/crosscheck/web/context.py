@@ -41,9 +41,12 @@ def get_ctx(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
+MAX_OFFSET = 2**62  # SQL integers are 64-bit: a larger offset from a URL was a 500 (OverflowError)
+
+
 def page_of(ctx: AppContext, limit: int | None, offset: int | None) -> Page:
     limit = ctx.config.page_size if limit is None else limit
-    return Page(max(1, min(limit, ctx.config.max_page_size)), max(0, offset or 0))
+    return Page(max(1, min(limit, ctx.config.max_page_size)), min(max(0, offset or 0), MAX_OFFSET))
 
 
 def parse_date(value: str | None, name: str) -> PartialDate | None:
