@@ -112,3 +112,76 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(corpus, tmp_path
     uninterrupted = _storyline(clean_db, tmp_path / "out-clean", tmp_path)
     assert resumed["counts"] == uninterrupted["counts"]
     assert resumed == uninterrupted
+
+
+# --------------------------------------------------------------------------- serve
+def _serve(db: Path, port: int, cwd: Path) -> subprocess.Popen:
+    httpx = pytest.importorskip("httpx")
+    proc = subprocess.Popen([sys.executable, "-m", "crosscheck.cli", "serve", "--db", str(db), "--port", str(port),
+                             "--token", "kill-token", "-q"], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/storyline", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    proc.kill()
+    raise AssertionError("serve did not start")
+
+
+def _post_all(port: int, articles: list[dict]) -> str:
+    import httpx
+
+    resp = httpx.post(f"http://127.0.0.1:{port}/api/v1/ingest/articles", json={"articles": articles},
+                      headers={"Authorization": "Bearer kill-token"}, timeout=60)
+    assert resp.status_code == 202, resp.text
+    return resp.json()["job"]["poll"]
+
+
+def test_sigkill_serve_mid_ingest_then_repost(tmp_path):
+    pytest.importorskip("fastapi")
+    import httpx
+
+    rng = random.Random(11)
+    n = 60
+    articles = [{"id": f"s{i:03d}", "title": f"Report {i}", "text": _article(rng, i)} for i in range(n)]
+    db = tmp_path / "serve.db"
+    sock = __import__("socket").socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    server = _serve(db, port, tmp_path)
+    try:
+        _post_all(port, articles)
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and len(_ids(db)) < n // 4:
+            time.sleep(0.05)
+        os.kill(server.pid, signal.SIGKILL)
+    finally:
+        server.wait()
+    committed = _ids(db)
+    assert 0 < len(committed) < n, f"{len(committed)} committed"
+    print(f"serve killed with {len(committed)} of {n} uploaded articles committed")
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+
+    server = _serve(db, port, tmp_path)
+    try:
+        poll = _post_all(port, articles)
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            state = httpx.get(f"http://127.0.0.1:{port}{poll}", timeout=10).json()
+            if state["status"] in ("done", "failed"):
+                break
+            time.sleep(0.3)
+        assert state["status"] == "done", state
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=30)
+    final = _ids(db)
+    assert set(committed) <= set(final) and len(final) == len(set(final)) == n
+    with sqlite3.connect(db) as con:
+        assert con.execute("PRAGMA foreign_key_check").fetchall() == []
