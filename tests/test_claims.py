@@ -154,3 +154,20 @@ def test_reposts_and_appeared_first_on_lead_to_the_original_outlet():
     assert r.article_origin("wire").name == "Meridian Review"
     assert r.article_origin("self").name == "Coast Courier" and not r.article_origin("self").relayed
     assert r.article_origin("anon").key == "article:anon"
+
+
+def test_a_sentence_copied_word_for_word_is_one_origin():
+    import datetime as dt
+
+    from crosscheck.origins import Origin, copied_sentences
+
+    wire = "The Foreign Office issued a warning to UK travellers about the outbreak on Monday."
+    a, b, c = Origin("Daily A", "daily a"), Origin("Paper B", "paper b"), Origin("Site C", "site c")
+    items = [
+        ("late", wire, b, (dt.date(2009, 4, 28), dt.date(2009, 4, 28))),
+        ("early", wire, a, (dt.date(2009, 4, 27), dt.date(2009, 4, 27))),
+        ("other", "The minister said the talks went well.", c, None),  # short: chance repeats
+        ("same-outlet", wire, a, None),
+    ]
+    out = copied_sentences(items)
+    assert set(out) == {0} and out[0].key == "daily a" and "early" in out[0].evidence

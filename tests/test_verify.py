@@ -28,7 +28,8 @@ def view(cid, outlet, predicate, *, polarity=1, topic=("patrol", "cooperation", 
          origin=None, kind="outlet"):
     article = cid.split(":")[0]
     claim = Claim(cid, article, 0, 10, f"{outlet} {predicate} {' '.join(topic)}", 0, 0, 10, predicate,
-                  negated=negated, modality=modality, numbers=list(numbers), date=date,
+                  subject="the ministers", negated=negated, modality=modality, numbers=list(numbers), date=date,
+                  event=f"{article}:0" if event else None,
                   attribution_kind=kind, attributed_to="outlet" if kind == "outlet" else "officials")
     o = origin or outlet
     return ClaimView(claim, Origin(o, o.lower(), None, o != outlet), outlet, frozenset(actors), frozenset(places),
@@ -60,8 +61,8 @@ def test_different_numbers_and_dates_for_one_happening_contradict():
     b = view("b:c0", "B", "fire", numbers=["18 missile"], topic=("missile", "warship", "target"))
     assert judge(a, b).cue == "number"
     d1, d2 = PartialDate(2023, 3, 14), PartialDate(2023, 3, 17)
-    a = view("a:c1", "A", "open", date=d1, topic=("talks", "harbor", "round"))
-    b = view("b:c1", "B", "open", date=d2, topic=("talks", "harbor", "round"))
+    a = view("a:c1", "A", "open", date=d1, topic=("talks", "harbor", "round"), event="ev-a")
+    b = view("b:c1", "B", "open", date=d2, topic=("talks", "harbor", "round"), event="ev-b")
     assert judge(a, b).cue == "date"
 
 

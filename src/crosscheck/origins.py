@@ -26,10 +26,12 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
+import datetime as _dt
 from typing import Iterable, Mapping, Sequence
 
 from crosscheck.models import ArticleRecord, Claim, DuplicateRecord
 
+_FAR = _dt.date.max
 NAME = r"(?:[Tt]he )?[A-Z][\w&.'\u2019-]*(?: (?:of |and |& )?[A-Z][\w&.'\u2019-]*){0,5}"
 
 
@@ -153,3 +155,28 @@ class OriginResolver:
     def is_self(name: str, own: str) -> bool:
         a, b = set(origin_key(name).split()), set(origin_key(own).split())
         return bool(a) and (a == b or a <= b)
+
+
+COPY_MIN_WORDS = 8  # shorter sentences repeat by chance ("The talks ended on Friday.")
+
+
+def copied_sentences(items: Sequence[tuple[str, str, Origin, tuple | None]]) -> dict[int, Origin]:
+    """Wire copy at sentence level: (article, sentence, origin, window) per claim ->
+    {index: origin} for claims whose sentence appears word for word in an earlier
+    article of another origin (earliest window first, then article id). That article's
+    origin becomes theirs: two sites running one agency sentence are one source."""
+    groups: dict[str, list[int]] = {}
+    for i, (article, sentence, _origin, _window) in enumerate(items):
+        words = re.findall(r"\w+", sentence.lower())
+        if len(words) >= COPY_MIN_WORDS:
+            groups.setdefault(" ".join(words), []).append(i)
+    out: dict[int, Origin] = {}
+    for members in groups.values():
+        if len({items[i][2].key for i in members}) < 2:
+            continue
+        first = min(members, key=lambda i: (items[i][3] or (_FAR,))[0:1] + (items[i][0],))
+        source = items[first][2]
+        for i in members:
+            if items[i][2].key != source.key:
+                out[i] = Origin(source.name, source.key, f"same sentence as {items[first][0]}", True)
+    return out

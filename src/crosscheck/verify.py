@@ -8,7 +8,8 @@ for one happening. Learned signals come after: a similarity strategy groups clai
 that speak of one proposition, and the Emergent-trained stance model
 (``stance.py``) may flag a refutation the rules did not see. The steps:
 
-1. Views: every stored claim gets its independent origin (``origins.py``), actors,
+1. Views: every stored claim gets its independent origin (``origins.py``; a sentence
+   repeated word for word in another article is a copy of the earliest one), actors,
    topic terms, predicate class, polarity and time window (``similarity.py``).
 2. Clusters: greedy, in article order; a claim joins the cluster holding the most
    similar claim of another article (blocked by shared actors and topic terms) when
@@ -30,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Protocol, Sequence
 
 from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
-from crosscheck.origins import OriginResolver
+from crosscheck.origins import OriginResolver, copied_sentences
 from crosscheck.similarity import (
     ClaimView, EmbeddingSimilarity, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, polarity, predicate_class,
     topic_terms, window, windows_compatible,
@@ -79,9 +80,11 @@ def build_views(
     names = {e.id: e.name for e in storyline.entities}
     event_of = {m.id: ev.id for ev in storyline.events for m in ev.mentions}
     views = []
+    sentences: list[str] = []
     for rec in records:
         for c in rec.claims:
             sentence = rec.sentences[c.sentence].text if c.sentence < len(rec.sentences) else c.text
+            sentences.append(sentence)
             mentions = [rec.mentions[i] for i in c.mentions if i < len(rec.mentions)]
             eids = [ids.get((m.article, m.start, m.end)) or "" for m in mentions]
             texts = [names.get(e, m.text) if lex.seats.get(m.text) is None else m.text for m, e in zip(mentions, eids)]
@@ -96,6 +99,9 @@ def build_views(
                 topic=topic_terms(c, name_words, lex), core=core_terms(c, name_words, lex), pred_class=cls, polarity=polarity(c, cls, lex),
                 window=window(c, rec), event=event_of.get(c.event or ""),
             ))
+    for i, origin in copied_sentences([(v.claim.article, sentences[k], v.origin, v.window)
+                                       for k, v in enumerate(views)]).items():
+        views[i].origin = origin
     return views
 
 
@@ -202,6 +208,8 @@ class RuleStance:
         if a.polarity == b.polarity or similarity < self.cfg.contradict_threshold:
             return None
         pa, pb = a.claim.predicate, b.claim.predicate
+        if a.places and b.places and not a.places & b.places:
+            return None  # "none in Europe" and "2,000 in Mexico": different places, no dispute
         if frozenset((a.pred_class, b.pred_class)) in self.lex.timed and (
                 not _same_time(a, b) or similarity < self.cfg.support_threshold):
             return None  # "began flying aid" and "stopped flights": a sequence, unless one happening
@@ -209,8 +217,9 @@ class RuleStance:
             return Judgement("contradicts", "antonym", f"{_verb(a)} vs {_verb(b)}", similarity)
         if a.pred_class is not None and a.pred_class == b.pred_class:
             return Judgement("contradicts", "negation", f"{_verb(a)} vs {_verb(b)}", similarity)
-        if pa == pb and pa not in self.lex.light_verbs and similarity >= self.cfg.support_threshold:
-            return Judgement("contradicts", "negation", f"{_verb(a)} vs {_verb(b)}", similarity)  # an unclassed verb: closer
+        if pa == pb and pa not in self.lex.light_verbs and similarity >= self.cfg.support_threshold and _same_time(a, b):
+            # an unclassed verb ("no cases have been identified"): a state that changes, so the same days
+            return Judgement("contradicts", "negation", f"{_verb(a)} vs {_verb(b)}", similarity)
         return None
 
     def _same_side(self, a: ClaimView, b: ClaimView, similarity: float) -> Judgement | None:
@@ -225,7 +234,8 @@ class RuleStance:
         na = {n.split(" ", 1)[1]: n for n in a.claim.numbers if " " in n}
         nb = {n.split(" ", 1)[1]: n for n in b.claim.numbers if " " in n}
         for noun in sorted((set(na) & set(nb)) - self.lex.counted_units):
-            if na[noun] != nb[noun] and _same_predicate(a, b, self.lex) and similarity >= self.cfg.support_threshold and _same_time(a, b):
+            if na[noun] != nb[noun] and _same_predicate(a, b, self.lex) and similarity >= self.cfg.support_threshold \
+                    and _same_time(a, b, slack_days=0):
                 return Judgement("contradicts", "number", f"{na[noun]} vs {nb[noun]}", similarity)
         return None
 
@@ -233,8 +243,11 @@ class RuleStance:
         da, db = a.claim.date, b.claim.date
         if da is None or db is None or da.precision != "day" or db.precision != "day":
             return None
-        repeated = self.lex.repetition & (set(a.claim.lemmas) | set(b.claim.lemmas))  # "will meet again"
-        if _same_predicate(a, b, self.lex) and similarity >= self.cfg.place_threshold and not repeated and abs((da.as_date() - db.as_date()).days) > 1:
+        repeated = self.lex.repetition & (set(words(a.claim.text)) | set(words(b.claim.text)))  # "will meet again"
+        stated = a.claim.event is not None and b.claim.event is not None and a.claim.predicate == b.claim.predicate \
+            and bool(a.claim.subject and b.claim.subject)  # clauses, not bare nouns ("flights from Mexico")
+        if stated and a.actors & b.actors and similarity >= self.cfg.place_threshold and not repeated \
+                and abs((da.as_date() - db.as_date()).days) > 1:
             return Judgement("contradicts", "date", f"{da.iso()} vs {db.iso()}", similarity)
         return None
 
@@ -259,9 +272,9 @@ def _anchored(a: ClaimView, b: ClaimView) -> bool:
     return bool(a.core & b.core) and shared_topic >= 3  # naming nobody ("we want to help"): more in common
 
 
-def _same_time(a: ClaimView, b: ClaimView) -> bool:
+def _same_time(a: ClaimView, b: ClaimView, slack_days: int = 1) -> bool:
     """One linked event, or windows within a day of each other (totals and states change)."""
-    return (a.event is not None and a.event == b.event) or bool(windows_compatible(a.window, b.window, 1))
+    return (a.event is not None and a.event == b.event) or bool(windows_compatible(a.window, b.window, slack_days))
 
 
 def _refuters(v: ClaimView) -> frozenset[str]:
