@@ -175,11 +175,11 @@ class LexicalSimilarity:
     def _weights(self, keys: frozenset[str]) -> float:
         total = self._sums.get(keys)
         if total is None:
-            total = self._sums[keys] = sum(self.idf.get(k, 1.0) ** 2 for k in keys)
+            total = self._sums[keys] = math.fsum(self.idf.get(k, 1.0) ** 2 for k in keys)  # fsum: no hash order
         return total
 
     def _shared(self, a: frozenset[str], b: frozenset[str]) -> float:
-        return sum(self.idf.get(k, 1.0) ** 2 for k in a & b)  # not cached: one per pair
+        return math.fsum(self.idf.get(k, 1.0) ** 2 for k in a & b)  # not cached: one per pair
 
     def cosine(self, a: frozenset[str], b: frozenset[str]) -> float:
         if not a or not b:
