@@ -163,9 +163,10 @@ def join_tokens(tokens: list[Token], idx: list[int]) -> str:
 
 
 def trim(tokens: list[Token], idx: list[int]) -> list[int]:
-    """Drop punctuation, quote marks and conjunctions at both edges."""
+    """Drop punctuation, quote marks and conjunctions at both edges, and a leading
+    subordinator ("that …", "because …": the clause, not its link)."""
     edge = ("PUNCT", "SPACE", "CCONJ")
-    while idx and (tokens[idx[0]].pos in edge or tokens[idx[0]].dep == "cc"):
+    while idx and (tokens[idx[0]].pos in edge or tokens[idx[0]].dep in ("cc", "mark")):
         idx = idx[1:]
     while idx and (tokens[idx[-1]].pos in edge or tokens[idx[-1]].dep == "cc"):
         idx = idx[:-1]

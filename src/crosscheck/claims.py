@@ -234,7 +234,7 @@ class RuleClaimExtractor:
                     continue
                 prop = _Prop(c, inner, _stronger(modality, verb_mod), subject=subj[0] if subj else None)
                 if comps and not s.kids(c, _OBJECTS - {"prep"}):
-                    prop.borrowed, prop.borrowed_head = object_tokens(s, comps[0]), comps[0]
+                    prop.borrowed, prop.borrowed_head = s.subtree(comps[0]), comps[0]  # "they had proposed …"
                 props.append(prop)
             return
         if tok.pos not in _VERBAL and not s.kids(head, _SUBJECTS):

@@ -381,9 +381,15 @@ def _who(v: ClaimView) -> str:
     return who
 
 
-def _short(text: str, limit: int = 110) -> str:
+def _short(text: str, limit: int = 130) -> str:
+    """A long claim as its beginning and its end ("they had proposed closer … but were
+    rebuffed by Washington"): the verb that decided the stance is often last."""
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+    if len(text) <= limit:
+        return text
+    head = text[: int(limit * 0.55)].rsplit(" ", 1)[0]
+    tail = text[-int(limit * 0.4):].split(" ", 1)[-1]
+    return f"{head} … {tail}"
 
 
 # ----------------------------------------------------------------------------- the stage
