@@ -45,7 +45,7 @@ STATING = frozenset({"asserted", "reported", "alleged", "denied", "hoped-planned
 @dataclass(frozen=True)
 class VerifyConfig:
     cluster_threshold: float = 0.42  # similarity to join a cluster
-    support_threshold: float = 0.5  # similarity for "corroborates" without another cue
+    support_threshold: float = 0.55  # similarity for "corroborates" without another cue
     contradict_threshold: float = 0.3  # similarity a structural contradiction needs (inside a cluster)
     stance_threshold: float = 0.8  # stance-model P(against) for a learned contradiction
     place_threshold: float = 0.65  # similarity two claims need to place or date one happening differently
