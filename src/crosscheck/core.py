@@ -17,6 +17,7 @@ stage's typed output to the next. The run, in order:
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
@@ -30,11 +31,11 @@ from crosscheck.models import (
 )
 from crosscheck.nlp import Analyzer
 from crosscheck.parallel import AnalyseTask, ArticleJob, JobFailure, batched, executor_for, linker_for
-from crosscheck.pubdate import infer_publication_dates
+from crosscheck.pubdate import DateContext, date_context, finish_date, first_pass
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
 from crosscheck.storyline import build_storyline
-from crosscheck.timex import tag
+from crosscheck.timex import scan, tag
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -125,28 +126,31 @@ def store_documents(
             cleaned.append((doc, clean(doc, settings)))
         except Exception as exc:  # a stage bug on one input must not end the run
             errors.append(InputError(doc.path, f"could not clean: {type(exc).__name__}: {exc}"))
-    pubs = infer_publication_dates(cleaned, store.published_dates())
-    return _analyse_and_store(cleaned, pubs, store, settings, progress, extractor or RuleEventExtractor(),
+    today = dt.date.today()
+    first = [first_pass(s, c, today) for s, c in cleaned]  # step 3's cheap part; inference runs per article
+    dating = date_context(first, store.published_dates(), today)
+    return _analyse_and_store(cleaned, first, dating, store, settings, progress, extractor or RuleEventExtractor(),
                               near, errors, analyzer)
 
 
-def _analyse_and_store(cleaned, pubs, store, settings, progress, extractor, near, errors, analyzer=None) -> list[str]:
-    """Steps 4-7: the executor (``parallel.py``: this process, ``--workers`` processes or
-    Ray) runs the per-article stages in batches; records are saved here, in input order."""
-    task = AnalyseTask(settings, extractor, _record, analyzer)
-    jobs = (ArticleJob(s, c, p, near.get(s.id)) for (s, c), p in zip(cleaned, pubs))
+def _analyse_and_store(cleaned, first, dating, store, settings, progress, extractor, near, errors,
+                       analyzer=None) -> list[str]:
+    """Steps 3-7: the executor (``parallel.py``: this process, ``--workers`` processes or
+    Ray) runs the per-article stages in batches; records are saved here, in input order,
+    one transaction per batch."""
+    task = AnalyseTask(settings, extractor, _record, analyzer, dating)
+    jobs = (ArticleJob(s, c, f, near.get(s.id)) for (s, c), f in zip(cleaned, first))
     added: list[str] = []
     done = 0
     progress("analyse", 0, len(cleaned))
     for outcomes in executor_for(settings).map(task, batched(jobs, max(1, settings.batch_size // 8))):
+        saved = iter(store.save_articles([o for o in outcomes if not isinstance(o, JobFailure)]))
         for out in outcomes:
             if isinstance(out, JobFailure):
                 errors.append(InputError(out.path, out.reason))
-                continue
-            try:
-                store.save_article(out)
+            elif (exc := next(saved)) is None:
                 added.append(out.id)
-            except Exception as exc:  # keep going; nothing of this article is half-stored
+            else:  # keep going; nothing of this article is half-stored
                 errors.append(InputError(out.source.path, f"could not analyse: {type(exc).__name__}: {exc}"))
         done += len(outcomes)
         progress("analyse", done, len(cleaned))
@@ -167,12 +171,18 @@ def reference_date(pub: PublicationDate) -> PartialDate | None:
     return value
 
 
-def _record(source, cdoc: CleanDocument, pub: PublicationDate, analysis, extractor, duplicate) -> ArticleRecord:
-    times = tag(cdoc.body, reference_date(pub))
+def _record(job: ArticleJob, analysis, extractor, dating: DateContext) -> ArticleRecord:
+    """Steps 3 (inference), 5 and 6 for one analysed article. One scan of the body for
+    time expressions serves both the publication date and the time stage."""
+    source, cdoc = job.source, job.clean
+    scanned = scan(cdoc.body)
+    pub = finish_date(source, cdoc, job.first, dating, scanned)
+    times = tag(cdoc.body, reference_date(pub), scanned=scanned)
     doc = AnalyzedDocument(cdoc, pub, analysis.sentences, analysis.tokens, analysis.mentions, times)
     events = extractor(doc, source.original)
     claims = RuleClaimExtractor()(doc, source.original, events)
-    return ArticleRecord(source, cdoc, pub, analysis.sentences, analysis.mentions, times, events, duplicate, claims)
+    return ArticleRecord(source, cdoc, pub, analysis.sentences, analysis.mentions, times, events, job.duplicate,
+                         claims)
 
 
 build_record = _record  # public: parallel.AnalyseTask builds records with it in worker processes

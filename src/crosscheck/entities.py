@@ -140,12 +140,14 @@ class RuleResolver:
     def _link_demonyms(self, keyed, uf: _UnionFind) -> None:
         """A nationality word joins the one place whose name it derives from
         ("Valdorian" -> "Valdoria", "Kestrelian" -> "Kestrel")."""
-        places = sorted({k for _, k in keyed if k.startswith("GPE|")})
+        by_prefix: dict[str, list[str]] = defaultdict(list)  # a derived demonym shares the first 4 letters
+        for p in sorted({k for _, k in keyed if k.startswith("GPE|")}):
+            by_prefix[p.split("|", 1)[1].split(" ")[0][:4]].append(p)
         for _, k in keyed:
             if not k.startswith("NORP|"):
                 continue
             form = k.split("|", 1)[1]
-            stems = [p for p in places if _derives(form, p.split("|", 1)[1])]
+            stems = [p for p in by_prefix.get(form[:4], ()) if _derives(form, p.split("|", 1)[1])]
             if stems:
                 uf.union(k, min(stems, key=len))
 
@@ -186,24 +188,26 @@ class RuleResolver:
         self._link_short_names(sorted({k for _, k in keyed if k.startswith(("ORG|", "GPE|"))}), uf)
 
     def _link_short_names(self, orgs: list[str], uf: _UnionFind) -> None:
-        names = [k for k in orgs if " " in k]
+        index = _NameIndex([k for k in orgs if " " in k], self.data.generic)
         for k in orgs:
             form = k.split("|", 1)[1]
-            target = self._org_target(form, names)
+            target = self._org_target(form, index)
             if target and target != k:
                 uf.union(k, target)
 
-    def _org_target(self, form: str, names: list[str]) -> str | None:
+    def _org_target(self, form: str, index: "_NameIndex") -> str | None:
+        names, forms = index.names, index.forms
         words = [w for w in re.split(r"[\s-]+", form) if w]
         if len(words) == 1 and 2 <= len(form) <= 6 and form.isalpha():
-            hits = [n for n in names if _initials(n.split("|", 1)[1], self.data.generic) == form]
-            if len({h.split("|", 1)[1] for h in hits}) == 1:
-                return hits[0]
+            hits = index.by_initials.get(form, [])
+            if len({forms[i] for i in hits}) == 1:
+                return names[hits[0]]
         core = {w for w in words if w not in self.data.generic and w not in self.data.particles}
         if not core:  # "the Front": the one longer name it heads ("Northern Tide Front")
-            heads = {n.split("|", 1)[1] for n in names if len(words) == 1 and n.split("|", 1)[1].split(" ")[-1] == form}
-            return next(n for n in names if n.split("|", 1)[1] in heads) if len(heads) == 1 else None
-        hits = [n for n in names if n.split("|", 1)[1] != form and core <= set(re.split(r"[\s-]+", n.split("|", 1)[1]))]
+            heads = index.by_last.get(form, []) if len(words) == 1 else []
+            return names[heads[0]] if len({forms[i] for i in heads}) == 1 else None
+        found = set.intersection(*(index.by_word.get(w, set()) for w in core))
+        hits = [names[i] for i in sorted(found) if forms[i] != form]
         one_name = len({h.split("|", 1)[1] for h in hits}) == 1  # same name under two types is one
         return hits[0] if hits and one_name and len(core) < len(re.split(r"[\s-]+", hits[0])) else None
 
@@ -226,6 +230,23 @@ class RuleResolver:
                 ids[(m.article, m.start, m.end)] = eid
         entities.sort(key=lambda e: e.id)
         return Resolution(entities, ids)
+
+
+class _NameIndex:
+    """Multi-word ORG/GPE names (sorted) by initials, by word and by last word, so a short
+    name is compared with the few names that can fit, not with all (linear, not quadratic)."""
+
+    def __init__(self, names: list[str], generic: frozenset[str]) -> None:
+        self.names = names
+        self.forms = [n.split("|", 1)[1] for n in names]
+        self.by_initials: dict[str, list[int]] = defaultdict(list)
+        self.by_word: dict[str, set[int]] = defaultdict(set)
+        self.by_last: dict[str, list[int]] = defaultdict(list)
+        for i, form in enumerate(self.forms):
+            self.by_initials[_initials(form, generic)].append(i)
+            for w in set(re.split(r"[\s-]+", form)):
+                self.by_word[w].add(i)
+            self.by_last[form.split(" ")[-1]].append(i)
 
 
 _DEMONYM_ENDINGS = ("ian", "ean", "an", "ese", "ish", "i", "n")

@@ -22,16 +22,18 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
 from crosscheck.models import ArticleRecord, CleanDocument, DuplicateRecord, PublicationDate, SourceDocument
+from crosscheck.pubdate import DateContext
 from crosscheck.settings import DEFAULT, Settings
 
 
 @dataclass
 class ArticleJob:
-    """One article ready for the per-article stages: read, cleaned and dated."""
+    """One article ready for the per-article stages: read, cleaned, and dated by metadata
+    or dateline when it has them (``first``: pubdate's steps 1-2, date or None, and notes)."""
 
     source: SourceDocument
     clean: CleanDocument
-    published: PublicationDate
+    first: tuple[PublicationDate | None, list[str]]
     duplicate: DuplicateRecord | None = None
 
 
@@ -44,20 +46,22 @@ class JobFailure:
 
 
 Outcome = ArticleRecord | JobFailure
-RecordBuilder = Callable[..., ArticleRecord]  # (source, clean, published, analysis, extractor, duplicate)
+RecordBuilder = Callable[..., ArticleRecord]  # (job, analysis, extractor, dating)
 
 
 class AnalyseTask:
-    """Steps 4-6 for a batch of jobs: spaCy over the batch (``nlp.pipe``), then per article
-    time expressions, events and claims (``build``: ``core.build_record``).
+    """Steps 3-6 for a batch of jobs: spaCy over the batch (``nlp.pipe``), then per article
+    the inferred publication date (against ``dating``, the corpus's dates), time
+    expressions, events and claims (``build``: ``core.build_record``).
 
     Picklable without its model, so it can be sent to worker processes and Ray actors;
     ``setup`` loads the model where the task runs (once).
     """
 
     def __init__(self, settings: Settings = DEFAULT, extractor=None, build: RecordBuilder | None = None,
-                 analyzer=None) -> None:
+                 analyzer=None, dating: DateContext | None = None) -> None:
         self.settings, self.extractor, self.build, self.analyzer = settings, extractor, build, analyzer
+        self.dating = dating
 
     def setup(self) -> None:
         if self.analyzer is None:
@@ -72,6 +76,10 @@ class AnalyseTask:
             from crosscheck.core import build_record
 
             self.build = build_record
+        if self.dating is None:  # no corpus dates: step 3 works from the text alone
+            import datetime as dt
+
+            self.dating = DateContext((), dt.date.today())
 
     def __getstate__(self) -> dict:
         return {**self.__dict__, "analyzer": None}  # each process loads its own model
@@ -82,7 +90,7 @@ class AnalyseTask:
         out: list[Outcome] = []
         for job, analysis in zip(jobs, analyses):
             try:
-                out.append(self.build(job.source, job.clean, job.published, analysis, self.extractor, job.duplicate))
+                out.append(self.build(job, analysis, self.extractor, self.dating))
             except Exception as exc:  # keep going; this article is reported, the others stored
                 out.append(JobFailure(job.source.path, f"could not analyse: {type(exc).__name__}: {exc}"))
         return out

@@ -46,7 +46,7 @@ import datetime as dt
 import email.utils
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from crosscheck.clean import load_json
@@ -249,13 +249,13 @@ def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month
     return None
 
 
-def _infer(src: SourceDocument, cl: CleanDocument, ctx: list[PartialDate], today: dt.date,
-           notes: list[str]) -> PublicationDate:
+def _infer(src: SourceDocument, cl: CleanDocument, ctx: Sequence[PartialDate], today: dt.date,
+           notes: list[str], scanned: list | None = None) -> PublicationDate:
     try:
         from crosscheck.timex import tag
     except ImportError as exc:
         return _unknown(src, notes + [f"time-expression tagger unavailable ({exc})"])
-    ms = _mentions(cl.body, tag(cl.body, None))
+    ms = _mentions(cl.body, tag(cl.body, None) if scanned is None else tag(cl.body, None, scanned=scanned))
     past = [m for m in ms if not m.future]
     years = [m.t.date.year for m in past if m.t.date is not None and m.t.date.year <= today.year]
     lb = max(years) if years else None
@@ -436,18 +436,44 @@ def infer_publication_dates(
 ) -> list[PublicationDate]:
     """Publication dates for all documents, in input order (see the module docstring)."""
     today = dt.date.today()
-    first: list[tuple[PublicationDate | None, list[str]]] = []
-    for src, cl in docs:
-        notes: list[str] = []
-        found = _from_metadata(src, cl, today, notes) or _from_dateline(src, cl, today, notes)
-        first.append((found, notes))
-    ctx = [p.value for p, _ in first if p is not None and p.value is not None]
-    ctx += [c for c in context if c is not None]
-    out = []
-    for (src, cl), (found, notes) in zip(docs, first):
-        if found is None:
-            found = _infer(src, cl, ctx, today, notes)
-        elif notes:
-            found.reason = "; ".join(notes + [found.reason])
-        out.append(found)
-    return out
+    first = [first_pass(src, cl, today) for src, cl in docs]
+    dating = date_context(first, context, today)
+    return [finish_date(src, cl, f, dating) for (src, cl), f in zip(docs, first)]
+
+
+FirstPass = tuple[PublicationDate | None, list[str]]  # steps 1-2's date (or None) and notes
+
+
+@dataclass(frozen=True)
+class DateContext:
+    """What step 3 needs of the whole corpus: its distinct dates (only their set is used)
+    and today. Small, so it travels to worker processes once (``parallel.py``)."""
+
+    dates: tuple[PartialDate, ...]
+    today: dt.date
+
+
+def first_pass(src: SourceDocument, cl: CleanDocument, today: dt.date) -> FirstPass:
+    """Steps 1-2 for one document: metadata, else dateline (cheap, needs no other article)."""
+    notes: list[str] = []
+    return _from_metadata(src, cl, today, notes) or _from_dateline(src, cl, today, notes), notes
+
+
+def date_context(first: Sequence[FirstPass], context: Sequence[PartialDate], today: dt.date) -> DateContext:
+    """The corpus dates step 3 compares with: this run's steps 1-2 dates and ``context``."""
+    dates = {p.value for p, _ in first if p is not None and p.value is not None}
+    dates |= {c for c in context if c is not None}
+    return DateContext(tuple(sorted(dates, key=lambda d: (d.iso(), d.precision))), today)
+
+
+def finish_date(src: SourceDocument, cl: CleanDocument, first: FirstPass, dating: DateContext,
+                scanned: list | None = None) -> PublicationDate:
+    """The document's publication date: steps 1-2's, else step 3 (inference) against the
+    corpus. ``scanned`` is ``timex.scan(cl.body)`` when the caller has it (one scan of the
+    body serves this and the time stage)."""
+    found, notes = first
+    if found is None:
+        return _infer(src, cl, list(dating.dates), dating.today, notes, scanned)
+    if notes:
+        found = replace(found, reason="; ".join(notes + [found.reason]))
+    return found

@@ -174,14 +174,22 @@ def _select(found: list[tuple[int, int, int, _M]]) -> list[tuple[int, int, int, 
     return chosen
 
 
-def tag(text: str, dct: PartialDate | None, *, tense_hint=None) -> list[TimeExpression]:
+def scan(text: str) -> list[tuple[int, int, int, _M]]:
+    """Where the time expressions of ``text`` are: the costly part of ``tag`` (every rule's
+    pattern over the text), independent of the creation date, so one scan can serve
+    several ``tag`` calls on the same text (publication-date inference, then the time stage)."""
+    return _select(_candidates(text))
+
+
+def tag(text: str, dct: PartialDate | None, *, tense_hint=None, scanned=None) -> list[TimeExpression]:
     """Time expressions in ``text``, in text order, normalised against ``dct``.
 
-    ``tense_hint`` ("past"/"future") overrides the tense read from each sentence.
+    ``tense_hint`` ("past"/"future") overrides the tense read from each sentence;
+    ``scanned`` is ``scan(text)`` when the caller already has it.
     """
     ctx = _Ctx(text, dct, tense_hint, _BY_NAME)
     out: list[TimeExpression] = []
-    for start, end, idx, m in _select(_candidates(text)):
+    for start, end, idx, m in (scan(text) if scanned is None else scanned):
         name, _pat, resolve, _ok = _RULES[idx]
         try:
             res = resolve(m, ctx)
