@@ -162,5 +162,6 @@ def write_json(storyline: Storyline, path: str | Path) -> None:
     """Write storyline.json: UTF-8, indent 2, non-ASCII kept as is."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(storyline_to_dict(storyline), indent=2, ensure_ascii=False)
-    path.write_text(text + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8") as fh:  # streamed: no second copy of a large storyline as one string
+        json.dump(storyline_to_dict(storyline), fh, indent=2, ensure_ascii=False)
+        fh.write("\n")
