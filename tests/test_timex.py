@@ -206,6 +206,18 @@ def test_no_false_positives(text):
     assert tag(text, DCT) == []
 
 
+@pytest.mark.parametrize("text,expected", [
+    # found in the BBC articles before time expressions had to start at a word boundary
+    ("A windfall tax and a shortfall of cash.", []),
+    ("A game like FM2005 could sell.", []),
+    ('"Clearly 2004 was a good year," he said.', [("2004", "2004")]),
+    ("We had a really diverse slate this year.", [("this year", "2015")]),
+    ("As it might have done six months ago.", [("six months ago", "2015-04")]),
+])
+def test_expressions_start_at_a_word_boundary(text, expected):
+    assert values(text) == expected
+
+
 def test_theresa_may_is_not_a_month():
     assert values("Britain's Theresa May said so.") == []
 
