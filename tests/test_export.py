@@ -91,6 +91,9 @@ def test_write_json_utf8_indent(tmp_path):
     assert "Джон Керри" in raw and '\n  "articles": [' in raw
     assert HOSTILE in raw  # JSON is data, not markup: the text is kept verbatim
     assert json.loads(raw) == json.loads(json.dumps(storyline_to_dict(s)))
+    data = storyline_to_dict(s)  # one record per line: each list element is one line
+    records = sum(len(v) for v in data.values() if isinstance(v, list))
+    assert sum(line.startswith("    ") for line in raw.splitlines()) == records > 0
     write_json(s, tmp_path / "again.json")
     assert (tmp_path / "again.json").read_bytes() == path.read_bytes()
 

@@ -207,12 +207,13 @@ def run(
 
 
 def write_outputs(storyline: Storyline, out: str | Path) -> tuple[Path, Path]:
-    """Write storyline.json and report.html into ``out``."""
-    from crosscheck.export import write_json
+    """Write storyline.json and report.html into ``out`` (one dict view serves both)."""
+    from crosscheck.export import storyline_to_dict, write_json
     from crosscheck.render import write_report
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    write_json(storyline, out / "storyline.json")
-    write_report(storyline, out / "report.html")
+    data = storyline_to_dict(storyline)
+    write_json(storyline, out / "storyline.json", data)
+    write_report(storyline, out / "report.html", data=data)
     return out / "storyline.json", out / "report.html"

@@ -157,9 +157,11 @@ def _article_views(st: Storyline, data: dict, anchors: dict[str, str], extra: Se
     return views
 
 
-def build_view(storyline: Storyline, title: str = "Storyline", generated: str | None = None) -> dict:
-    """Everything the template shows, as plain data (testable without HTML)."""
-    data = storyline_to_dict(storyline)
+def build_view(storyline: Storyline, title: str = "Storyline", generated: str | None = None,
+               data: dict | None = None) -> dict:
+    """Everything the template shows, as plain data (testable without HTML); ``data`` is
+    ``storyline_to_dict(storyline)`` when the caller already built it."""
+    data = storyline_to_dict(storyline) if data is None else data
     anchors = {a["id"]: f"art-{i}" for i, a in enumerate(data["articles"])}
     titles = {a["id"]: a["title"] for a in data["articles"]}
     originals = {a.id: a.original for a in storyline.articles}
@@ -191,9 +193,10 @@ def _environment() -> Environment:
     )
 
 
-def render_html(storyline: Storyline, title: str = "Storyline", generated: str | None = None) -> str:
+def render_html(storyline: Storyline, title: str = "Storyline", generated: str | None = None,
+                data: dict | None = None) -> str:
     """The report as one HTML string; ``generated`` (e.g. a timestamp) only if given."""
-    view = build_view(storyline, title=title, generated=generated)
+    view = build_view(storyline, title=title, generated=generated, data=data)
     return _environment().get_template("report.html").render(**view)
 
 
