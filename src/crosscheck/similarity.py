@@ -169,35 +169,31 @@ class LexicalSimilarity:
         n = max(1, len(views))
         df = Counter(k for v in views for k in v.actors | v.topic)
         self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
+        self._w2 = {k: w ** 2 for k, w in self.idf.items()}  # squared idf, the unit of every sum
         self.lex = lexicon or VerifyLexicon.load()
         self._sums: dict[frozenset[str], float] = {}  # per instance: sums of squared idf
 
     def _weights(self, keys: frozenset[str]) -> float:
         total = self._sums.get(keys)
         if total is None:
-            total = self._sums[keys] = math.fsum(self.idf.get(k, 1.0) ** 2 for k in keys)  # fsum: no hash order
+            total = self._sums[keys] = self._sum(keys)
         return total
 
-    def _shared(self, a: frozenset[str], b: frozenset[str]) -> float:
-        return math.fsum(self.idf.get(k, 1.0) ** 2 for k in a & b)  # not cached: one per pair
-
-    def cosine(self, a: frozenset[str], b: frozenset[str]) -> float:
-        if not a or not b:
-            return 0.0
-        return self._shared(a, b) / math.sqrt(self._weights(a) * self._weights(b))
-
-    def overlap(self, a: frozenset[str], b: frozenset[str]) -> float:
-        if not a or not b:
-            return 0.0
-        return self._shared(a, b) / min(self._weights(a), self._weights(b))
+    def _sum(self, keys) -> float:
+        w2 = self._w2
+        return math.fsum([w2.get(k, 1.0) for k in keys])  # fsum: the same total in any (hash) order
 
     def parts(self, a: ClaimView, b: ClaimView) -> tuple[float, float]:
         """(actor score, topic score). Actors: the share of the smaller set found in the
         other (the story's main actors are everywhere, so no rarity weighting here)."""
         actor = len(a.actors & b.actors) / min(len(a.actors), len(b.actors)) if a.actors and b.actors else 0.0
-        topic = self.cosine(a.topic, b.topic)
-        if len(a.topic & b.topic) >= 2:  # one shared word: containment says nothing yet
-            topic = (topic + self.overlap(a.topic, b.topic)) / 2
+        shared = a.topic & b.topic
+        topic = 0.0
+        if shared:  # cosine, and with two shared words or more (one says nothing yet) containment too
+            wa, wb, common = self._weights(a.topic), self._weights(b.topic), self._sum(shared)
+            topic = common / math.sqrt(wa * wb)
+            if len(shared) >= 2:
+                topic = (topic + common / min(wa, wb)) / 2
         if a.core & b.core:
             topic = max(topic, CORE_FLOOR + (1 - CORE_FLOOR) * topic)
         return actor, topic

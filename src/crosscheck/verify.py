@@ -430,13 +430,15 @@ class CrossSourceVerifier:
         sim = self.similarity(views)
         relations = relate(views, candidate_pairs(views, self.cfg), sim, self.judge, self.cfg)
         groups = merge(cluster(views, sim, self.cfg), relations)
+        group_of = {m.id: n for n, members in enumerate(groups) for m in members}
+        rels_of: dict[int, list[Relation]] = defaultdict(list)  # in relation order, as a scan would give
+        for r in relations:
+            rels_of[group_of[r.claims[0]]].append(r)
         clusters: list[ClaimCluster] = []
         cluster_of: dict[str, str] = {}
         for n, members in enumerate(groups):
             cid = f"cl-{n}"
-            ids = {m.id for m in members}
-            rels = [r for r in relations if r.claims[0] in ids]
-            verdict = cluster_verdict(cid, members, rels)
+            verdict = cluster_verdict(cid, members, rels_of[n])
             event = next((m.event for m in members if m.event), None)
             clusters.append(ClaimCluster(cid, [m.id for m in members], _short(members[0].claim.text, 90), verdict, event))
             cluster_of.update({m.id: cid for m in members})
