@@ -26,7 +26,7 @@ that speak of one proposition, and the Emergent-trained stance model
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from typing import Callable, Mapping, Protocol, Sequence
 
@@ -117,19 +117,18 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> l
     index: dict[str, set[int]] = defaultdict(set)
     for v in views:
         best, best_score = None, 0.0
-        if _takes_part(v, cfg):
-            for ci in _candidates(v, index):
-                score = _affinity(v, clusters[ci], sim, cfg)
-                if score > best_score:
-                    best, best_score = ci, score
+        keys = _keys(v) if _takes_part(v, cfg) else set()
+        for ci in _candidates(keys, index):
+            score = _affinity(v, clusters[ci], sim, cfg)
+            if score > best_score:
+                best, best_score = ci, score
         if best is None:
             clusters.append([v])
             best = len(clusters) - 1
         else:
             clusters[best].append(v)
-        if _takes_part(v, cfg):
-            for k in _keys(v):
-                index[k].add(best)
+        for k in keys:
+            index[k].add(best)
     return clusters
 
 
@@ -143,15 +142,15 @@ def _keys(v: ClaimView) -> set[str]:
     return keys
 
 
-def _candidates(v: ClaimView, index: Mapping[str, set[int]]) -> list[int]:
-    shared: dict[int, int] = defaultdict(int)
+def _candidates(keys: set[str], index: Mapping[str, set[int]]) -> list[int]:
+    """Clusters sharing a linked event or object term, or two topic terms, with a claim of these keys."""
+    shared: Counter[int] = Counter()
     strong: set[int] = set()
-    for k in _keys(v):
-        for ci in index.get(k, ()):
-            if k[0] == "t":
-                shared[ci] += 1
-            else:
-                strong.add(ci)
+    for k in keys:
+        if k[0] == "t":
+            shared.update(index.get(k, ()))
+        else:
+            strong.update(index.get(k, ()))
     return sorted(strong | {ci for ci, n in shared.items() if n >= 2})
 
 
@@ -300,25 +299,24 @@ def candidate_pairs(views: Sequence[ClaimView], cfg: VerifyConfig) -> list[tuple
     """Pairs worth judging, blocked like clustering: a shared linked event or object term,
     or two shared topic terms that are not everywhere (a term in more than
     ``common_share`` of the claims blocks nothing); at most ``max_pairs`` per claim."""
-    df: dict[str, int] = defaultdict(int)
-    for v in views:
-        for k in _keys(v):
-            df[k] += 1
+    keys = [_keys(v) for v in views]
+    df = Counter(k for ks in keys for k in ks)
     cap = max(50, int(cfg.common_share * len(views)))
     index: dict[str, list[int]] = defaultdict(list)
     pairs: list[tuple[int, int]] = []
     for j, v in enumerate(views):
         if not _takes_part(v, cfg):
             continue
-        shared: dict[int, int] = defaultdict(int)
-        for k in _keys(v):
-            if k[0] == "t" and df[k] > cap:
-                continue
-            for i in index[k]:
-                shared[i] += 1 if k[0] == "t" else 2
+        shared: Counter[int] = Counter()  # Counter.update counts in C: this loop is the hot one
+        for k in keys[j]:
+            if k[0] != "t":  # a shared event or object term counts twice
+                shared.update(index[k])
+                shared.update(index[k])
+            elif df[k] <= cap:
+                shared.update(index[k])
         ranked = sorted((i for i, n in shared.items() if n >= 2), key=lambda i: (-shared[i], i))
         pairs += [(i, j) for i in sorted(ranked[:cfg.max_pairs])]
-        for k in _keys(v):
+        for k in keys[j]:
             index[k].append(j)
     return pairs
 
