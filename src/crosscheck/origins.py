@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 import datetime as _dt
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Iterator, Mapping, Sequence
 
 from crosscheck.models import ArticleRecord, Claim, DuplicateRecord
 
@@ -125,9 +125,9 @@ class OriginResolver:
             name = self.outlet_in(speaker, own)
             if name:
                 return Origin(name, origin_key(name), f"speaker: {speaker}", True)
-        texts = (sentence, sentence[:1].lower() + sentence[1:])  # "According to …" at the start
+        lowered = sentence[:1].lower() + sentence[1:]  # "According to …" at the start
         for pattern in self.lex.relay:
-            for m in (m for text in texts for m in pattern.finditer(text)):
+            for m in _relay_matches(pattern, sentence, lowered):
                 name = self.outlet_in(m.group("outlet"), own)
                 if name:
                     return Origin(name, origin_key(name), m.group(0), True)
@@ -157,6 +157,14 @@ class OriginResolver:
     def is_self(name: str, own: str) -> bool:
         a, b = set(origin_key(name).split()), set(origin_key(own).split())
         return bool(a) and (a == b or a <= b)
+
+
+def _relay_matches(pattern: re.Pattern, sentence: str, lowered: str) -> Iterator[re.Match]:
+    """The pattern's matches in the sentence, then one at the start of its lowered form:
+    elsewhere the two texts are the same, so scanning both would find the same matches twice."""
+    yield from pattern.finditer(sentence)
+    if lowered != sentence and (m := pattern.match(lowered)):
+        yield m
 
 
 COPY_MIN_WORDS = 8  # shorter sentences repeat by chance ("The talks ended on Friday.")
