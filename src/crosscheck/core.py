@@ -25,6 +25,7 @@ from typing import Callable, Sequence
 from crosscheck.claims import RuleClaimExtractor
 from crosscheck.clean import clean
 from crosscheck.events import EventExtractor, RuleEventExtractor
+from crosscheck.heap import frozen_heap
 from crosscheck.ingest import ingest, ingest_documents
 from crosscheck.models import (
     AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, IngestResult, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
@@ -91,11 +92,14 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     errors = list(result.errors)
     added = store_documents(result.documents, store, settings, progress, extractor, result.duplicates, errors,
                             analyzer)
-    records = store.load_records()
-    progress("storyline", 0, 1)
-    storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates,
-                                linker=linker_for(settings))
-    store.save_storyline(storyline)
+    with frozen_heap() as keep:  # each phase's result is long-lived: see crosscheck.heap
+        records = store.load_records()
+        keep()
+        progress("storyline", 0, 1)
+        storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates,
+                                    linker=linker_for(settings))
+        keep()
+        store.save_storyline(storyline)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
     return RunResult(storyline, added, errors, skipped)
 
@@ -213,7 +217,9 @@ def write_outputs(storyline: Storyline, out: str | Path) -> tuple[Path, Path]:
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    data = storyline_to_dict(storyline)
-    write_json(storyline, out / "storyline.json", data)
-    write_report(storyline, out / "report.html", data=data)
+    with frozen_heap() as keep:
+        data = storyline_to_dict(storyline)
+        keep()
+        write_json(storyline, out / "storyline.json", data)
+        write_report(storyline, out / "report.html", data=data)
     return out / "storyline.json", out / "report.html"

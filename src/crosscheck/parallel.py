@@ -15,12 +15,14 @@ constructor: ``ray_engine.py``) and never per batch; in-flight batches are bound
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator, Protocol, Sequence
 
+from crosscheck.heap import frozen_heap
 from crosscheck.models import ArticleRecord, CleanDocument, DuplicateRecord, PublicationDate, SourceDocument
 from crosscheck.pubdate import DateContext
 from crosscheck.settings import DEFAULT, Settings
@@ -107,8 +109,9 @@ class SerialExecutor:
 
     def map(self, task: AnalyseTask, batches: Iterable[list[ArticleJob]]) -> Iterator[list[Outcome]]:
         task.setup()
-        for batch in batches:
-            yield task(batch)
+        with frozen_heap():
+            for batch in batches:
+                yield task(batch)
 
 
 # The task of this worker process, set once by the pool's initializer. Holds the loaded
@@ -120,6 +123,7 @@ def _init_worker(task: AnalyseTask) -> None:
     global _WORKER_TASK
     task.setup()
     _WORKER_TASK = task
+    gc.freeze()  # the model lives as long as the worker: see crosscheck.heap
 
 
 def _run_batch(batch: list[ArticleJob]) -> list[Outcome]:

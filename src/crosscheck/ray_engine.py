@@ -22,6 +22,7 @@ Needs the ``ray`` extra (``pip install 'crosscheck[ray]'``: ``ray[data]``).
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -56,6 +57,7 @@ class _ArticleActor:
     def __init__(self, task_bytes: bytes) -> None:
         self.task: AnalyseTask = pickle.loads(task_bytes)
         self.task.setup()
+        gc.freeze()  # the model lives as long as the actor: see crosscheck.heap
 
     def __call__(self, batch: dict) -> dict:
         import numpy as np
