@@ -77,7 +77,7 @@ def test_same_origin_never_relates_and_questions_do_not_take_sides():
     copy = view("b:c0", "Coastline Monitor", "agree", origin="Meridian Review")  # a re-post
     ask = view("c:c0", "Harbor Herald", "refuse", polarity=-1, modality="questioned")
     views = [a, copy, ask]
-    pairs = candidate_pairs(views, CFG)
+    pairs = list(candidate_pairs(views, CFG))
     assert (0, 1) in pairs and (0, 2) in pairs
     assert relate(views, pairs, LexicalSimilarity(views, LEX), RuleStance(LEX, CFG), CFG) == []
     plan = view("d:c0", "Harbor Herald", "refuse", polarity=-1, modality="hoped-planned")

@@ -93,7 +93,7 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     added = store_documents(result.documents, store, settings, progress, extractor, result.duplicates, errors,
                             analyzer)
     with frozen_heap() as keep:  # each phase's result is long-lived: see crosscheck.heap
-        records = store.load_records()
+        records = store.load_records(times=False)  # the storyline never reads time expressions
         keep()
         progress("storyline", 0, 1)
         storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates,

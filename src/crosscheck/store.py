@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection
@@ -50,6 +50,7 @@ ARTICLE_CHILDREN = (
     "removed_segments", "sentences", "entity_mentions", "time_expressions",
     "event_mentions", "claims", "duplicates",
 )
+LOAD_CHUNK = 200  # articles whose rows are read together when loading records (SQL parameters per query)
 # Storyline tables in insertion order (deleted in reverse: children first).
 STORYLINE_TABLES = (
     "storyline", "storyline_articles", "entities", "entity_aliases", "entity_refs",
@@ -344,9 +345,12 @@ class Store:
         if rows:  # an empty executemany would insert one row of defaults
             conn.execute(insert(self._t[table]), rows)
 
-    def _select(self, conn: Connection, table: str, *order: str) -> list[Row]:
+    def _select(self, conn: Connection, table: str, *order: str, articles: Sequence[str] | None = None) -> list[Row]:
+        """A table's rows in ``order``; only those of ``articles`` when given."""
         t = self._t[table]
         stmt = select(t).order_by(*(t.c[c] for c in order))
+        if articles is not None:
+            stmt = stmt.where(t.c["id" if table == "articles" else "article_id"].in_(list(articles)))
         return [dict(r) for r in conn.execute(stmt).mappings()]
 
     # -- articles ---------------------------------------------------------------
@@ -443,16 +447,28 @@ class Store:
             rows = conn.execute(select(t.c.published).where(t.c.published.is_not(None)).order_by(t.c.id))
             return [PartialDate.parse(v) for (v,) in rows]
 
-    def load_records(self) -> list[ArticleRecord]:
-        """Every stored article record, ordered by article id."""
+    def load_records(self, *, times: bool = True) -> list[ArticleRecord]:
+        """Every stored article record, ordered by article id (see ``iter_records``)."""
+        return sorted(self.iter_records(times=times), key=lambda r: r.id)  # same order on every SQL collation
+
+    def iter_records(self, *, times: bool = True) -> Iterator[ArticleRecord]:
+        """The stored article records, ``LOAD_CHUNK`` articles per round of queries.
+
+        Why chunks: reading each table whole held every row of the store twice at the
+        peak (as rows, then as records); a chunk's rows are dropped once its records are
+        built. ``times=False`` leaves ``times`` empty: the storyline never reads them.
+        """
+        t = self._t["articles"]
+        children = [n for n in ARTICLE_CHILDREN if times or n != "time_expressions"]
         with self._engine.connect() as conn:
-            articles = self._select(conn, "articles", "id")
-            kids = {name: _group(self._select(conn, name, *self._order(name)), "article_id")
-                    for name in ARTICLE_CHILDREN}
-        records = [
-            _record_from(a, {name: kids[name].get(a["id"], []) for name in ARTICLE_CHILDREN})
-            for a in articles]
-        return sorted(records, key=lambda r: r.id)  # same order on every SQL collation
+            ids = [i for (i,) in conn.execute(select(t.c.id).order_by(t.c.id))]
+            for k in range(0, len(ids), LOAD_CHUNK):
+                chunk = ids[k:k + LOAD_CHUNK]
+                kids = {name: _group(self._select(conn, name, *self._order(name), articles=chunk), "article_id")
+                        for name in children}
+                for a in self._select(conn, "articles", "id", articles=chunk):
+                    yield _record_from(a, {name: kids[name].get(a["id"], []) if name in kids else []
+                                           for name in ARTICLE_CHILDREN})
 
     # -- storyline --------------------------------------------------------------
     def _originals(self, conn: Connection) -> dict[str, str]:
