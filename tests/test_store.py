@@ -112,8 +112,10 @@ def test_failed_storyline_save_keeps_previous(url, monkeypatch):
             store.save_article(rec)
         store.save_storyline(storyline())
         _fail_on(monkeypatch, "event_mention_links")
+        changed = dataclasses.replace(storyline(), errors=[InputError("x.doc", "unsupported format: .doc")])
+        assert any(ev.mentions for ev in changed.events)  # so the failing table has rows to write
         with pytest.raises(RuntimeError):
-            store.save_storyline(Storyline([], [], []))
+            store.save_storyline(changed)
         monkeypatch.undo()
         assert store.load_storyline() == storyline()
 

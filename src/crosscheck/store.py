@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from itertools import islice
 from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, insert, select
@@ -50,6 +51,7 @@ ARTICLE_CHILDREN = (
     "removed_segments", "sentences", "entity_mentions", "time_expressions",
     "event_mentions", "claims", "duplicates",
 )
+INSERT_CHUNK = 2_000  # rows per executemany when saving a storyline
 LOAD_CHUNK = 200  # articles whose rows are read together when loading records (SQL parameters per query)
 # Storyline tables in insertion order (deleted in reverse: children first).
 STORYLINE_TABLES = (
@@ -268,31 +270,26 @@ def _summary_row(i: int, s: ArticleSummary, stored_original: str | None) -> Row:
     }
 
 
-def _storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, list[Row]]:
-    rows: dict[str, list[Row]] = {name: [] for name in STORYLINE_TABLES}
-    rows["storyline"] = [{"id": 1}]
-    rows["storyline_articles"] = [
-        _summary_row(i, s, originals.get(s.id)) for i, s in enumerate(st.articles)]
-    for i, e in enumerate(st.entities):
-        rows["entities"].append({"id": e.id, "position": i, "name": e.name, "type": e.type,
-                                 "articles": _js(e.articles)})
-        rows["entity_aliases"] += [
-            {"entity_id": e.id, "position": j, "alias": a} for j, a in enumerate(e.aliases)]
-        rows["entity_refs"] += [
-            {"entity_id": e.id, "position": j, "article_id": r.article, "start_char": r.start,
-             "end_char": r.end, "text": r.text} for j, r in enumerate(e.mentions)]
-    for i, ev in enumerate(st.events):
-        rows["events"].append({
-            "id": ev.id, "position": i, "date": _iso(ev.date), "date_precision": _prec(ev.date),
-            "title": ev.title, "kind": ev.kind, "actors": _js(ev.actors), "places": _js(ev.places)})
-        rows["event_mention_links"] += [
-            {**_mention_row(m), "event_id": ev.id, "position": j, "article_id": m.article}
-            for j, m in enumerate(ev.mentions)]
-    rows["input_errors"] = [
-        {"position": i, "path": e.path, "reason": e.reason} for i, e in enumerate(st.errors)]
-    rows["storyline_duplicates"] = [
-        {"position": i, "article": d.article, "same_as": d.same_as, "kind": d.kind,
-         "similarity": d.similarity} for i, d in enumerate(st.duplicates)]
+def _storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, Iterator[Row]]:
+    """Each storyline table's rows, made as they are read (see ``Store.save_storyline``)."""
+    ents, evs = st.entities, st.events
+    rows: dict[str, Iterator[Row]] = {
+        "storyline": iter([{"id": 1}]),
+        "storyline_articles": (_summary_row(i, s, originals.get(s.id)) for i, s in enumerate(st.articles)),
+        "entities": ({"id": e.id, "position": i, "name": e.name, "type": e.type, "articles": _js(e.articles)}
+                     for i, e in enumerate(ents)),
+        "entity_aliases": ({"entity_id": e.id, "position": j, "alias": a} for e in ents for j, a in enumerate(e.aliases)),
+        "entity_refs": ({"entity_id": e.id, "position": j, "article_id": r.article, "start_char": r.start,
+                         "end_char": r.end, "text": r.text} for e in ents for j, r in enumerate(e.mentions)),
+        "events": ({"id": ev.id, "position": i, "date": _iso(ev.date), "date_precision": _prec(ev.date),
+                    "title": ev.title, "kind": ev.kind, "actors": _js(ev.actors), "places": _js(ev.places)}
+                   for i, ev in enumerate(evs)),
+        "event_mention_links": ({**_mention_row(m), "event_id": ev.id, "position": j, "article_id": m.article}
+                                for ev in evs for j, m in enumerate(ev.mentions)),
+        "input_errors": ({"position": i, "path": e.path, "reason": e.reason} for i, e in enumerate(st.errors)),
+        "storyline_duplicates": ({"position": i, "article": d.article, "same_as": d.same_as, "kind": d.kind,
+                                  "similarity": d.similarity} for i, d in enumerate(st.duplicates)),
+    }
     rows.update(verification_rows(st))
     return rows
 
@@ -309,6 +306,12 @@ def _summary_from(row: Row, originals: dict[str, str]) -> ArticleSummary:
         removed=[Removed(*x) for x in json.loads(row["removed"])],
         published_span=_span(row, "published"),
     )
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    it = iter(rows)
+    while chunk := list(islice(it, size)):
+        yield chunk
 
 
 def _group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
@@ -481,8 +484,9 @@ class Store:
             for name in reversed(STORYLINE_TABLES):
                 conn.execute(delete(self._t[name]))
             rows = _storyline_rows(storyline, self._originals(conn))
-            for name in STORYLINE_TABLES:
-                self._insert(conn, name, rows[name])
+            for name in STORYLINE_TABLES:  # in chunks: the rows of a large storyline are never all held
+                for chunk in _chunks(rows[name], INSERT_CHUNK):
+                    self._insert(conn, name, chunk)
 
     def update_storyline(self, *, remove_events: Sequence[str], events: Sequence[Event],
                          articles: Sequence[ArticleSummary], entities: Sequence[Entity]) -> None:
@@ -500,7 +504,7 @@ class Store:
             arts = self._t["articles"]
             ids = [a.id for a in articles]
             originals = dict(conn.execute(select(arts.c.id, arts.c.original).where(arts.c.id.in_(ids))).all())
-            rows = _storyline_rows(part, originals)
+            rows = {name: list(made) for name, made in _storyline_rows(part, originals).items()}
             drop = set(remove_events) | set(keyed["events"][1])
             for name, col in (("event_mention_links", "event_id"), ("events", "id")):
                 conn.execute(delete(self._t[name]).where(self._t[name].c[col].in_(sorted(drop))))

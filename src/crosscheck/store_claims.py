@@ -10,7 +10,8 @@ counts); small lists are JSON text, as elsewhere in the store.
 from __future__ import annotations
 
 import json
-from typing import Any
+from itertools import chain
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
@@ -130,26 +131,30 @@ def _verdict_from(row: Row) -> Verdict:
     )
 
 
-def verification_rows(st: Storyline) -> dict[str, list[Row]]:
-    """Rows of the verification tables of one storyline (positions in list order)."""
-    rows: dict[str, list[Row]] = {
-        "storyline_claims": [{**claim_row(c), "article_id": c.article} for c in st.claims],
-        "claim_relations": [
+def verification_rows(st: Storyline) -> dict[str, Iterator[Row]]:
+    """Rows of the verification tables of one storyline (positions in list order), made
+    as they are read: a large storyline's rows are never all held at once."""
+    rows: dict[str, Iterable[Row]] = {
+        "storyline_claims": ({**claim_row(c), "article_id": c.article} for c in st.claims),
+        "claim_relations": (
             {"type": r.type, "claims": _js(r.claims), "articles": _js(r.articles), "explanation": r.explanation,
-             "cue": r.cue, "score": r.score} for r in st.relations],
-        "claim_clusters": [
-            {"id": c.id, "claims": _js(c.claims), "label": c.label, "event": c.event} for c in st.clusters],
-        "verdicts": [_verdict_row(v, "event") for v in st.verdicts] + [
-            _verdict_row(c.verdict, "cluster") for c in st.clusters],
-        "outlet_profiles": [
+             "cue": r.cue, "score": r.score} for r in st.relations),
+        "claim_clusters": (
+            {"id": c.id, "claims": _js(c.claims), "label": c.label, "event": c.event} for c in st.clusters),
+        "verdicts": chain((_verdict_row(v, "event") for v in st.verdicts),
+                          (_verdict_row(c.verdict, "cluster") for c in st.clusters)),
+        "outlet_profiles": (
             {"outlet": p.outlet, "articles": p.articles, "claims": p.claims, "own_voice": p.own_voice,
              "attributed": p.attributed, "unnamed_sources": p.unnamed_sources, "sole_source": p.sole_source,
-             "sole_source_share": p.sole_source_share} for p in st.outlet_profiles],
+             "sole_source_share": p.sole_source_share} for p in st.outlet_profiles),
     }
-    for table in rows.values():
-        for i, row in enumerate(table):
-            row["position"] = i
-    return rows
+    return {name: _numbered(table) for name, table in rows.items()}
+
+
+def _numbered(rows: Iterable[Row]) -> Iterator[Row]:
+    for i, row in enumerate(rows):
+        row["position"] = i
+        yield row
 
 
 def verification_from(rows: dict[str, list[Row]]) -> dict[str, Any]:
