@@ -10,7 +10,8 @@ Resolution follows newswire convention: deictic words ("yesterday", "last week",
 next day", "four days later") to the last day mentioned earlier in the text
 ("narrative" anchor). A weekday or a month/day without year is placed before or after
 the dct by the tense of its sentence. This module holds the patterns (where the
-expressions are); crosscheck.timex_resolve the meaning; data/timex_lexicon.json the words.
+expressions are); crosscheck.timex_resolve the meaning (with crosscheck.timex_context, what
+the resolvers share); data/timex_lexicon.json the words.
 """
 
 from __future__ import annotations
@@ -19,15 +20,8 @@ import re
 from typing import Callable
 
 from crosscheck.models import PartialDate, TimeExpression
+from crosscheck.timex_context import _CI, _LEX, _NUMS, _UNITS, _Ctx, _M, _Res, _alt
 from crosscheck.timex_resolve import (  # noqa: F401  (resolvers are named in the rule table)
-    _CI,
-    _Ctx,
-    _LEX,
-    _M,
-    _NUMS,
-    _Res,
-    _UNITS,
-    _alt,
     _clock_ok,
     _duration_ok,
     _month_day_ok,
