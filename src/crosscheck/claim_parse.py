@@ -8,54 +8,14 @@ extraction steps combine; keeping them here leaves ``claims.py`` with the steps 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Sequence
 
-from crosscheck.models import AnalyzedDocument, EntityMention, Sentence, Token
+from crosscheck.models import Token
+from crosscheck.syntax import Sent
 
 _VERBAL = frozenset({"VERB", "AUX"})
 _OPEN_QUOTES = "\u201c\u00ab"
 _CLOSE_QUOTES = "\u201d\u00bb"
-
-
-@dataclass
-class Sent:
-    index: int
-    sentence: Sentence
-    tokens: list[Token]
-    children: list[list[int]]
-    mentions: list[tuple[int, EntityMention]]
-
-    def subtree(self, head: int) -> list[int]:
-        out, stack = [], [head]
-        while stack:
-            i = stack.pop()
-            out.append(i)
-            stack.extend(self.children[i])
-        return sorted(out)
-
-    def kids(self, head: int, deps: frozenset[str] | set[str]) -> list[int]:
-        return [c for c in self.children[head] if self.tokens[c].dep in deps]
-
-    def depth(self, i: int) -> int:
-        d = 0
-        while self.tokens[i].head != i and d < 60:
-            i, d = self.tokens[i].head, d + 1
-        return d
-
-
-def parse_sentences(doc: AnalyzedDocument) -> list[Sent]:
-    by_sentence: dict[int, list[tuple[int, EntityMention]]] = {}
-    for i, m in enumerate(doc.mentions):
-        by_sentence.setdefault(m.sentence, []).append((i, m))
-    out = []
-    for i, (sent, toks) in enumerate(zip(doc.sentences, doc.tokens)):
-        children: list[list[int]] = [[] for _ in toks]
-        for t in toks:
-            if t.head != t.i:
-                children[t.head].append(t.i)
-        out.append(Sent(i, sent, toks, children, by_sentence.get(i, [])))
-    return out
 
 
 def root_of(s: Sent) -> int:

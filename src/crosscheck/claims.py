@@ -33,10 +33,11 @@ from importlib import resources
 from typing import Protocol, Sequence
 
 from crosscheck.claim_parse import (
-    Sent, according_span, according_to, claim_numbers, coverage, join_tokens, lemma_of, mentions_in, np_core,
-    object_heads, object_tokens, parse_sentences, place_mentions, quote_regions, root_of, trim, verb_conjuncts,
+    according_span, according_to, claim_numbers, coverage, join_tokens, lemma_of, mentions_in, np_core,
+    object_heads, object_tokens, place_mentions, quote_regions, root_of, trim, verb_conjuncts,
 )
 from crosscheck.models import AnalyzedDocument, Claim, EventMention, Token
+from crosscheck.syntax import Sent, parse_sentences
 
 _COMPLEMENTS = frozenset({"ccomp", "parataxis"})
 _VERBAL = frozenset({"VERB", "AUX"})

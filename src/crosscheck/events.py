@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Protocol
 
-from crosscheck.models import AnalyzedDocument, EntityMention, EventMention, Sentence, TimeExpression, Token
+from crosscheck.models import AnalyzedDocument, EntityMention, EventMention, TimeExpression, Token
+from crosscheck.syntax import Sent, parse_sentences
 
 _PLACE_PREPS = frozenset({"in", "to", "at", "from", "into", "near", "inside", "outside", "across", "toward", "towards"})
 _PLACE_LABELS = frozenset({"GPE", "LOC", "FAC"})
@@ -58,18 +59,6 @@ class EventExtractor(Protocol):
     def __call__(self, doc: AnalyzedDocument, original: str) -> list[EventMention]: ...
 
 
-@dataclass
-class _Sent:
-    """One sentence's view for the extractor: tokens, children lists and annotations."""
-
-    index: int
-    sentence: Sentence
-    tokens: list[Token]
-    children: list[list[int]]
-    mentions: list[tuple[int, EntityMention]]  # (index in doc.mentions, mention)
-    times: list[TimeExpression]
-
-
 class RuleEventExtractor:
     """The default extractor: the numbered cascade in the module docstring."""
 
@@ -78,7 +67,7 @@ class RuleEventExtractor:
 
     def __call__(self, doc: AnalyzedDocument, original: str) -> list[EventMention]:
         out = []
-        for s in _sentences(doc):
+        for s in parse_sentences(doc, times=True):
             if s.sentence.text.rstrip().endswith("?") or len(s.tokens) < 4:
                 continue
             for mention in self._extract(doc, s):
@@ -86,7 +75,7 @@ class RuleEventExtractor:
                 out.append(mention)
         return out
 
-    def _extract(self, doc: AnalyzedDocument, s: _Sent) -> list[EventMention]:
+    def _extract(self, doc: AnalyzedDocument, s: Sent) -> list[EventMention]:
         """The sentence's main event, plus events named by dated nouns ("Assad's trip to
         Moscow Tuesday") that the main clause only mentions in passing."""
         trigger, reporter = self._main_trigger(s)
@@ -103,7 +92,7 @@ class RuleEventExtractor:
         main = self._mention(doc, s, trigger, _nearest_time(s, trigger, exclude=taken), self._participants(s), who, how, "")
         return ([main] if main is not None else []) + extras
 
-    def _dated_nouns(self, s: _Sent, main: int) -> dict[int, TimeExpression]:
+    def _dated_nouns(self, s: Sent, main: int) -> dict[int, TimeExpression]:
         """Event nouns other than the main trigger that carry a date of their own."""
         out = {}
         for i, tok in enumerate(s.tokens):
@@ -114,7 +103,7 @@ class RuleEventExtractor:
                 out[i] = min(dated, key=lambda t: abs(t.start - tok.start))
         return out
 
-    def _mention(self, doc, s: _Sent, trigger: int, time, parts, who: str, how: str, suffix: str) -> EventMention | None:
+    def _mention(self, doc, s: Sent, trigger: int, time, parts, who: str, how: str, suffix: str) -> EventMention | None:
         actors, places = parts
         if not actors and not places:
             return None
@@ -133,7 +122,7 @@ class RuleEventExtractor:
         )
 
     # -- step 1-2: triggers and attribution ------------------------------------------
-    def _is_trigger(self, s: _Sent, i: int) -> bool:
+    def _is_trigger(self, s: Sent, i: int) -> bool:
         t = s.tokens[i]
         if t.dep in ("amod", "compound") or s.tokens[max(i - 1, 0)].text == "-":
             return False  # "Oscar-nominated film", "so-called": adjectives, not happenings
@@ -143,7 +132,7 @@ class RuleEventExtractor:
             return self._object_kind(s, i) is not None
         return t.pos in ("NOUN", "PROPN") and t.lemma.lower() in self.lex.nouns and t.dep in ("nsubj", "nsubjpass", "dobj", "pobj", "ROOT", "attr", "appos")
 
-    def _main_trigger(self, s: _Sent) -> tuple[int | None, int | None]:
+    def _main_trigger(self, s: Sent) -> tuple[int | None, int | None]:
         """The trigger closest to the root; a reporting verb yields to a trigger it governs."""
         cands = [i for i in range(len(s.tokens)) if self._is_trigger(s, i) and not _in_relative_clause(s.tokens, i)]
         cands.sort(key=lambda i: (_depth(s.tokens, i), i))
@@ -158,7 +147,7 @@ class RuleEventExtractor:
             return first, first  # a statement: its speaker is its source
         return first, _reporting_ancestor(s.tokens, first, self.lex.reporting)
 
-    def _kind(self, s: _Sent, trigger: int) -> str | None:
+    def _kind(self, s: Sent, trigger: int) -> str | None:
         """The trigger's class; "announced the signing of" is an agreement, not a statement,
         and "reached an understanding" takes its class from the understanding."""
         tok = s.tokens[trigger]
@@ -169,26 +158,26 @@ class RuleEventExtractor:
             return self._object_kind(s, trigger) or self.lex.verbs.get(lemma)
         return self.lex.verbs.get(lemma)
 
-    def _object_kind(self, s: _Sent, verb: int) -> str | None:
+    def _object_kind(self, s: Sent, verb: int) -> str | None:
         for c in s.children[verb]:
             noun = s.tokens[c]
             if noun.dep == "dobj" and noun.lemma.lower() in self.lex.nouns:
                 return self.lex.nouns[noun.lemma.lower()]
         return None
 
-    def _hypothetical(self, s: _Sent, trigger: int) -> bool:
+    def _hypothetical(self, s: Sent, trigger: int) -> bool:
         t = s.tokens[trigger]
         kids = [s.tokens[c] for c in s.children[trigger]]
         if any(k.dep in ("mark", "aux") and k.text.lower() in self.lex.hypothetical for k in kids):
             return True
         return t.pos == "VERB" and t.tag not in _REALIS_TAGS and not any(k.text.lower() in _REALIS_AUX for k in kids)
 
-    def _solid_undated(self, s: _Sent, trigger: int, actors: list[int], places: list[int]) -> bool:
+    def _solid_undated(self, s: Sent, trigger: int, actors: list[int], places: list[int]) -> bool:
         """Undated sentences count only when a finite past verb links two named participants."""
         t = s.tokens[trigger]
         return t.pos == "VERB" and t.tag in ("VBD", "VBN") and len(set(actors) | set(places)) >= 2
 
-    def _attribution(self, s: _Sent, reporter: int | None) -> tuple[str, str]:
+    def _attribution(self, s: Sent, reporter: int | None) -> tuple[str, str]:
         acc = _according_to(s.tokens, s.children)
         if acc is not None:
             return self._source_of(s, acc)
@@ -198,7 +187,7 @@ class RuleEventExtractor:
                 return self._source_of(s, subj)
         return "outlet", "outlet"
 
-    def _source_of(self, s: _Sent, head: int) -> tuple[str, str]:
+    def _source_of(self, s: Sent, head: int) -> tuple[str, str]:
         span = _subtree(s.children, head)
         text = _span_text(s.tokens, _core(s, head), limit=8)
         labels = {m.label for _, m in s.mentions if _inside(m, s.tokens, span)}
@@ -214,7 +203,7 @@ class RuleEventExtractor:
         return text, "person"
 
     # -- step 5-6: participants and title --------------------------------------------
-    def _participants(self, s: _Sent, within: list[int] | None = None) -> tuple[list[int], list[int]]:
+    def _participants(self, s: Sent, within: list[int] | None = None) -> tuple[list[int], list[int]]:
         actors, places = [], []
         for idx, m in s.mentions:
             head = _token_at(s.tokens, m.end - 1)
@@ -228,7 +217,7 @@ class RuleEventExtractor:
                 actors.append(idx)
         return actors, places
 
-    def _title(self, s: _Sent, trigger: int) -> str:
+    def _title(self, s: Sent, trigger: int) -> str:
         t = s.tokens[trigger]
         parts: list[tuple[float, str]] = []
         kids = s.children[trigger]
@@ -259,7 +248,7 @@ class RuleEventExtractor:
         title = " ".join(p for _, p in sorted(parts))
         return title[:1].upper() + title[1:]
 
-    def _noun_title(self, s: _Sent, noun: int) -> str:
+    def _noun_title(self, s: Sent, noun: int) -> str:
         """ "meeting in Vienna between John Kerry, Sergei Lavrov" from an event noun."""
         words = [_span_text(s.tokens, _core(s, noun), limit=6)]
         for c in s.children[noun]:
@@ -273,21 +262,6 @@ class RuleEventExtractor:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _sentences(doc: AnalyzedDocument) -> list[_Sent]:
-    by_sentence: dict[int, list[tuple[int, EntityMention]]] = {}
-    for i, m in enumerate(doc.mentions):
-        by_sentence.setdefault(m.sentence, []).append((i, m))
-    out = []
-    for i, (sent, toks) in enumerate(zip(doc.sentences, doc.tokens)):
-        children: list[list[int]] = [[] for _ in toks]
-        for t in toks:
-            if t.head != t.i:
-                children[t.head].append(t.i)
-        times = [t for t in doc.times if sent.start <= t.start < sent.end]
-        out.append(_Sent(i, sent, toks, children, by_sentence.get(i, []), times))
-    return out
-
-
 def _depth(tokens: list[Token], i: int) -> int:
     d = 0
     while tokens[i].head != i and d < 50:
@@ -353,7 +327,7 @@ def _according_to(tokens: list[Token], children: list[list[int]]) -> int | None:
     return None
 
 
-def _nearest_time(s: _Sent, trigger: int, exclude: list[TimeExpression] = ()) -> TimeExpression | None:
+def _nearest_time(s: Sent, trigger: int, exclude: list[TimeExpression] = ()) -> TimeExpression | None:
     """The dated expression that modifies the trigger's own clause.
 
     A date inside another noun phrase ("won the November 2022 election") dates that
@@ -376,7 +350,7 @@ def _nearest_time(s: _Sent, trigger: int, exclude: list[TimeExpression] = ()) ->
 _DATE_WORDS = frozenset({"day", "night", "morning", "evening", "afternoon", "week", "month", "year", "weekend", "time", "date", "hour", "hours", "days", "weeks", "months", "years", "later", "earlier", "ago"})
 
 
-def _attached(s: _Sent, t: TimeExpression, trigger: int) -> bool:
+def _attached(s: Sent, t: TimeExpression, trigger: int) -> bool:
     inside = [i for i, tok in enumerate(s.tokens) if t.start <= tok.start < t.end]
     if not inside:
         return False
@@ -406,7 +380,7 @@ def _subtree(children: list[list[int]], head: int) -> list[int]:
     return sorted(out)
 
 
-def _core(s: _Sent, head: int) -> list[int]:
+def _core(s: Sent, head: int) -> list[int]:
     """A noun phrase's head with its compounds, modifiers and names (no clauses)."""
     keep = {"compound", "amod", "poss", "nummod", "nmod", "case", "flat"}
     out = [head]
@@ -416,7 +390,7 @@ def _core(s: _Sent, head: int) -> list[int]:
     return sorted(out)
 
 
-def _name_or_core(s: _Sent, i: int) -> str:
+def _name_or_core(s: Sent, i: int) -> str:
     """The entity name covering token i, else its noun phrase core."""
     pos = s.tokens[i].start
     for _, m in s.mentions:
