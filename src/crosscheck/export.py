@@ -169,8 +169,8 @@ def write_json(storyline: Storyline, path: str | Path, data: dict[str, Any] | No
     ``storyline_to_dict(storyline)`` when the caller already built it).
 
     Streamed element by element, so no second copy of a large storyline is held as one
-    string; 5-8x faster than ``json.dump(indent=2)``, whose pure-Python encoder was a
-    sizeable share of a whole run.
+    string; about 3x faster than ``json.dump(indent=2)``, whose encoder is pure Python
+    (0.33 -> 0.11 s on a 300-article BBC storyline).
     """
     data = storyline_to_dict(storyline) if data is None else data
     path = Path(path)
