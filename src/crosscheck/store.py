@@ -22,7 +22,9 @@ from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, ins
 from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
-from crosscheck.store_claims import VERIFICATION_TABLES, claim_from, claim_row, verification_from, verification_rows
+from crosscheck.store_claims import (
+    VERIFICATION_TABLES, claim_from, claim_row, shared, verification_from, verification_rows,
+)
 from crosscheck.models import (
     ArticleRecord,
     ArticleSummary,
@@ -242,7 +244,7 @@ def _record_from(a: Row, kids: dict[str, list[Row]]) -> ArticleRecord:
         published=_published_from(a),
         sentences=[Sentence(s["start_char"], s["end_char"], s["text"]) for s in kids["sentences"]],
         mentions=[
-            EntityMention(aid, m["start_char"], m["end_char"], m["text"], m["label"],
+            EntityMention(aid, m["start_char"], m["end_char"], shared(m["text"]), shared(m["label"]),
                           m["sentence"], m["entity_id"]) for m in kids["entity_mentions"]],
         times=[
             TimeExpression(t["start_char"], t["end_char"], t["text"], t["type"], t["value"],
