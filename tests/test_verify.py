@@ -210,10 +210,22 @@ def test_settings_choose_the_similarity_strategy():
     from crosscheck.verify import CrossSourceVerifier
 
     assert CrossSourceVerifier.from_settings(DEFAULT).similarity is LexicalSimilarity
-    chosen = CrossSourceVerifier.from_settings(DEFAULT.with_(extra={"claim_similarity": "embeddings"}))
-    assert chosen.similarity == EmbeddingSimilarity.from_package
+    chosen = CrossSourceVerifier.from_settings(DEFAULT.with_(extra={"claim_similarity": "embeddings"}, device="cpu"))
+    assert chosen.similarity.func == EmbeddingSimilarity.from_package
+    assert chosen.similarity.keywords == {"device": "cpu"}  # the run's --device reaches the model
     with pytest.raises(ValueError):
         CrossSourceVerifier.from_settings(DEFAULT.with_(extra={"claim_similarity": "magic"}))
+
+
+def test_torch_device_follows_the_run_device():
+    from crosscheck.embeddings import available, torch_device
+
+    assert torch_device("cpu") == "cpu"  # never imports torch
+    if not available():
+        pytest.skip("the embeddings extra is not installed (pip install '.[embeddings]')")
+    import torch
+
+    assert torch_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def test_embeddings_strategy_end_to_end_when_installed(tmp_path):

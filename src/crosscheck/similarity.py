@@ -232,10 +232,11 @@ class EmbeddingSimilarity:
         self.weight = weight
 
     @classmethod
-    def from_package(cls, views: Sequence[ClaimView], weight: float = 0.5) -> "EmbeddingSimilarity":
-        from crosscheck.embeddings import encoder  # imported only when asked for
+    def from_package(cls, views: Sequence[ClaimView], weight: float = 0.5, device: str = "cpu") -> "EmbeddingSimilarity":
+        """``device``: a run's ``--device`` ("auto": a GPU when torch sees one, or "cpu")."""
+        from crosscheck.embeddings import encoder, torch_device  # imported only when asked for
 
-        return cls(views, encoder(), weight)
+        return cls(views, encoder(torch_device(device)), weight)
 
     def __call__(self, a: ClaimView, b: ClaimView) -> float:
         lexical = self.lexical(a, b)

