@@ -28,6 +28,7 @@ import os
 import pickle
 from typing import Iterable, Iterator, Sequence
 
+from crosscheck.disjoint import DisjointSets
 from crosscheck.link import GreedyLinker, article_context, entity_weights
 from crosscheck.models import Event, EventMention
 from crosscheck.parallel import AnalyseTask, ArticleJob, Outcome, batched
@@ -99,25 +100,15 @@ def component_keys(mentions: Sequence[EventMention]) -> list[int]:
     """For each mention, the connected component of "shares a blocking key" it is in
     (entity, or day for day-precise dates): mentions in different components can never
     be one event. Union-find, near-linear."""
-    parent = list(range(len(mentions)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
+    sets = DisjointSets(len(mentions))
     first: dict[tuple, int] = {}
     for i, m in enumerate(mentions):
         keys = [("e", e) for e in set(m.actors) | set(m.places)]
         if m.date is not None and m.date.precision == "day":
             keys.append(("d", m.date.iso()))
         for key in keys:
-            j = first.setdefault(key, i)
-            a, b = find(i), find(j)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
-    return [find(i) for i in range(len(mentions))]
+            sets.union(i, first.setdefault(key, i))
+    return [sets.find(i) for i in range(len(mentions))]
 
 
 def _link_group(group: dict, settings: Settings, stats_bytes: bytes) -> dict:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
+from crosscheck.disjoint import DisjointSets
 from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
 from crosscheck.origins import OriginResolver, copied_sentences
 from crosscheck.similarity import (
@@ -348,21 +349,12 @@ def relate(views: Sequence[ClaimView], pairs: Iterable[tuple[int, int]], sim: Si
 def merge(groups: list[list[ClaimView]], relations: Sequence[Relation]) -> list[list[ClaimView]]:
     """Clusters joined by a relation are one proposition (union-find, first cluster wins)."""
     of = {v.id: n for n, g in enumerate(groups) for v in g}
-    parent = list(range(len(groups)))
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    sets = DisjointSets(len(groups))
     for r in relations:
-        a, b = find(of[r.claims[0]]), find(of[r.claims[1]])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+        sets.union(of[r.claims[0]], of[r.claims[1]])
     merged: dict[int, list[ClaimView]] = defaultdict(list)
     for n, g in enumerate(groups):
-        merged[find(n)].extend(g)
+        merged[sets.find(n)].extend(g)
     return [merged[n] for n in sorted(merged)]
 
 
