@@ -25,7 +25,7 @@ from typing import Callable, Sequence
 from crosscheck.claims import RuleClaimExtractor
 from crosscheck.clean import clean
 from crosscheck.events import EventExtractor, RuleEventExtractor
-from crosscheck.heap import frozen_heap
+from crosscheck.heap import frozen_heap, release
 from crosscheck.ingest import ingest, ingest_documents
 from crosscheck.models import (
     AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, IngestResult, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
@@ -90,8 +90,10 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     stored = [d for d in result.duplicates if d.kind == "exact" and d.article == d.same_as]
     result.duplicates = [d for d in result.duplicates if d not in stored]  # re-runs are not re-posts
     errors = list(result.errors)
-    added = store_documents(result.documents, store, settings, progress, extractor, result.duplicates, errors,
-                            analyzer)
+    documents, result.documents = result.documents, []  # the read corpus is not kept past step 7
+    added = store_documents(documents, store, settings, progress, extractor, result.duplicates, errors, analyzer)
+    del documents
+    release()  # the model (unless the caller keeps it) and the per-article batches: see crosscheck.heap
     with frozen_heap() as keep:  # each phase's result is long-lived: see crosscheck.heap
         records = store.load_records(times=False)  # the storyline never reads time expressions
         keep()
@@ -206,6 +208,7 @@ def run(
     with Store(db_url or settings.db_url) as store:
         result = process(paths, store, settings, progress)
     if out is not None:
+        release()  # the records the storyline was built from
         write_outputs(result.storyline, out)
     return result.storyline
 
