@@ -19,7 +19,7 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Mapping, Protocol, Sequence
 
@@ -78,6 +78,9 @@ class ClaimView:
     polarity: int  # +1 affirms the proposition, -1 denies it
     window: tuple[_dt.date, _dt.date] | None
     event: str | None  # linked storyline event
+    # The claim's resolved entity ids: kept beside the stored claim, not in a copy of it,
+    # until the storyline's claims are made (``verify._resolved``).
+    actor_ids: list[str] = field(default_factory=list)
 
     @property
     def id(self) -> str:
@@ -89,6 +92,16 @@ class Similarity(Protocol):
 
 
 # ----------------------------------------------------------------------------- views
+_EMPTY: frozenset[str] = frozenset()
+
+
+def frozen(items) -> frozenset[str]:
+    """``frozenset(items)``, one shared object when empty: every frozenset takes at least
+    216 bytes, and most claims name no place and many no object."""
+    out = frozenset(items)
+    return out if out else _EMPTY
+
+
 def slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
@@ -100,7 +113,7 @@ def actor_keys(names: Sequence[str], ids: Sequence[str], lex: VerifyLexicon) -> 
         seat = lex.seats.get(name) or lex.seats.get(re.sub(r"^the ", "", name, flags=re.I))
         keys.add(slug(seat) if seat else eid)
         keys.update(w for w in re.findall(r"[a-z][a-z'-]+", (seat or name).lower()) if w not in lex.generic_words)
-    return frozenset(keys)
+    return frozen(keys)
 
 
 def predicate_class(claim: Claim, lex: VerifyLexicon) -> str | None:
@@ -126,14 +139,14 @@ def topic_terms(claim: Claim, names: frozenset[str], lex: VerifyLexicon) -> froz
         if lemma in names or lemma in lex.classes or lemma in lex.topic_stop or (lemma == claim.predicate and lemma in lex.light):
             continue
         out.add(lex.synonyms.get(lemma, lemma))
-    return frozenset(out)
+    return frozen(out)
 
 
 def core_terms(claim: Claim, names: frozenset[str], lex: VerifyLexicon) -> frozenset[str]:
     """The objects of the predicate as topic terms ("understandings on cooperation" ->
     agreement, cooperation); names and generic words left out."""
-    return frozenset(lex.synonyms.get(o, o) for o in claim.objects
-                     if o not in names and o not in lex.topic_stop and o not in lex.classes)
+    return frozen(lex.synonyms.get(o, o) for o in claim.objects
+                  if o not in names and o not in lex.topic_stop and o not in lex.classes)
 
 
 def window(claim: Claim, record: ArticleRecord | None) -> tuple[_dt.date, _dt.date] | None:

@@ -27,6 +27,7 @@ that speak of one proposition, and the Emergent-trained stance model
 from __future__ import annotations
 
 import heapq
+from sys import intern
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import partial
@@ -36,7 +37,8 @@ from crosscheck.disjoint import DisjointSets
 from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
 from crosscheck.origins import OriginResolver, copied_sentences
 from crosscheck.similarity import (
-    ClaimView, EmbeddingSimilarity, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, polarity, predicate_class,
+    ClaimView, EmbeddingSimilarity, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, frozen, polarity,
+    predicate_class,
     topic_terms, window, windows_compatible,
 )
 from crosscheck.stance import STRONG_REFUTING, StanceModel, words
@@ -93,11 +95,11 @@ def build_views(
             texts = [names.get(e, m.text) if lex.seats.get(m.text) is None else m.text for m, e in zip(mentions, eids)]
             actors = actor_keys(texts, [e or m.text.lower() for m, e in zip(mentions, eids)], lex)
             place_ms = [rec.mentions[i] for i in c.places if i < len(rec.mentions)]
-            places = frozenset(ids.get((m.article, m.start, m.end)) or m.text.lower() for m in place_ms)
+            places = frozen(ids.get((m.article, m.start, m.end)) or m.text.lower() for m in place_ms)
             name_words = frozenset(w.lower() for m in mentions for w in m.text.replace("\u2019", "'").split())
             cls = predicate_class(c, lex)
             views.append(ClaimView(
-                claim=replace(c, actors=sorted({e for e in eids if e})), origin=resolver.claim_origin(c, sentence),
+                claim=c, actor_ids=sorted({e for e in eids if e}), origin=resolver.claim_origin(c, sentence),
                 outlet=outlets.get(rec.id) or rec.id, actors=actors, places=places,
                 topic=topic_terms(c, name_words, lex), core=core_terms(c, name_words, lex), pred_class=cls, polarity=polarity(c, cls, lex),
                 window=window(c, rec), event=event_of.get(c.event or ""),
@@ -120,7 +122,7 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> l
     index: dict[str, set[int]] = defaultdict(set)
     for v in views:
         best, best_score = None, 0.0
-        keys = _keys(v) if _takes_part(v, cfg) else set()
+        keys = _keys(v) if _takes_part(v, cfg) else ()
         for ci in _candidates(keys, index):
             score = _affinity(v, clusters[ci], sim, cfg)
             if score > best_score:
@@ -138,14 +140,16 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> l
 MAX_COMPARED = 25  # members of one cluster a new claim is compared with
 
 
-def _keys(v: ClaimView) -> set[str]:
-    keys = {f"t:{t}" for t in v.topic} | {f"c:{c}" for c in v.core}
+def _keys(v: ClaimView) -> tuple[str, ...]:
+    """A claim's blocking keys (all distinct: the prefixes differ). A tuple of shared
+    strings: as a set of fresh strings per claim they held ~18 MB on 24,564 claims."""
+    keys = [intern(f"t:{t}") for t in v.topic] + [intern(f"c:{c}") for c in v.core]
     if v.event:
-        keys.add(f"e:{v.event}")
-    return keys
+        keys.append(intern(f"e:{v.event}"))
+    return tuple(keys)
 
 
-def _candidates(keys: set[str], index: Mapping[str, set[int]]) -> list[int]:
+def _candidates(keys: tuple[str, ...], index: Mapping[str, set[int]]) -> list[int]:
     """Clusters sharing a linked event or object term, or two topic terms, with a claim of these keys."""
     shared: Counter[int] = Counter()
     strong: set[int] = set()
@@ -446,4 +450,4 @@ class CrossSourceVerifier:
 def _resolved(v: ClaimView, cid: str) -> Claim:
     origin = v.origin.name if v.origin.relayed else v.claim.origin
     evidence = v.origin.evidence if v.origin.relayed else v.claim.origin_evidence
-    return replace(v.claim, origin=origin or v.origin.name, origin_evidence=evidence, cluster=cid)
+    return replace(v.claim, actors=v.actor_ids, origin=origin or v.origin.name, origin_evidence=evidence, cluster=cid)
