@@ -17,7 +17,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -134,7 +134,10 @@ def _article_spans(s: ArticleSummary, anchor: str, quotes: list[dict]) -> list[_
     return spans
 
 
-def _article_views(st: Storyline, data: dict, anchors: dict[str, str], extra: Sequence[dict] = ()) -> list[dict]:
+def _article_views(st: Storyline, data: dict, anchors: dict[str, str], extra: Sequence[dict] = ()) -> Iterator[dict]:
+    """One view per article, made when the template reaches it: an article's segments
+    (a dict per highlighted piece of its whole text) are the bulkiest part of the report,
+    and only one article's are alive at a time while ``write_report`` streams."""
     summaries = {a.id: a for a in st.articles}
     quotes: dict[str, list[dict]] = {}
     for ev in data["events"]:
@@ -142,25 +145,24 @@ def _article_views(st: Storyline, data: dict, anchors: dict[str, str], extra: Se
             quotes.setdefault(m["article"], []).append(m)
     for q in extra:  # sentences the verification views link to
         quotes.setdefault(q["article"], []).append(q)
-    views = []
     for a in data["articles"]:
         s = summaries[a["id"]]
         anchor = anchors[a["id"]]
-        views.append({
+        yield {
             **a, "anchor": anchor,
             "published_label": date_label(s.published),
             "same_origin_anchor": anchors.get(a["same_origin_as"] or ""),
             "n_quotes": len(quotes.get(a["id"], [])),
             "n_chars": len(s.original),
             "segments": _segments(s.original, _article_spans(s, anchor, quotes.get(a["id"], []))),
-        })
-    return views
+        }
 
 
 def build_view(storyline: Storyline, title: str = "Storyline", generated: str | None = None,
                data: dict | None = None) -> dict:
     """Everything the template shows, as plain data (testable without HTML); ``data`` is
-    ``storyline_to_dict(storyline)`` when the caller already built it."""
+    ``storyline_to_dict(storyline)`` when the caller already built it. ``articles`` is an
+    iterator, read once (see ``_article_views``)."""
     data = storyline_to_dict(storyline) if data is None else data
     anchors = {a["id"]: f"art-{i}" for i, a in enumerate(data["articles"])}
     titles = {a["id"]: a["title"] for a in data["articles"]}
@@ -196,11 +198,18 @@ def _environment() -> Environment:
 def render_html(storyline: Storyline, title: str = "Storyline", generated: str | None = None,
                 data: dict | None = None) -> str:
     """The report as one HTML string; ``generated`` (e.g. a timestamp) only if given."""
-    view = build_view(storyline, title=title, generated=generated, data=data)
-    return _environment().get_template("report.html").render(**view)
+    return "".join(_render(storyline, title=title, generated=generated, data=data))
+
+
+def _render(storyline: Storyline, **kwargs: Any) -> Iterator[str]:
+    view = build_view(storyline, **kwargs)
+    return _environment().get_template("report.html").generate(**view)
 
 
 def write_report(storyline: Storyline, path: str | Path, **kwargs: Any) -> None:
+    """report.html, written as the template renders it (the same bytes as
+    ``render_html``): neither the whole page nor every article's segments are held."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(storyline, **kwargs), encoding="utf-8")
+    with path.open("w", encoding="utf-8") as fh:
+        fh.writelines(_render(storyline, **kwargs))
