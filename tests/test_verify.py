@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from collections import Counter
 
 import pytest
 
@@ -97,6 +98,23 @@ def test_clusters_group_one_proposition_and_keep_others_apart():
              view("c:c0", "C", "raise", topic=("grain", "price", "export"), core=("price",), actors=("brisca",))]
     groups = cluster(views, LexicalSimilarity(views, LEX), CFG)
     assert sorted(len(g) for g in groups) == [1, 2]
+
+
+def test_clustering_compares_a_claim_with_a_bounded_number_of_clusters():
+    """Every claim shares an object term with every earlier one: unbounded, the last would
+    be compared with all 61 clusters; it meets the most overlapping five, and joins its own."""
+    calls: list[str] = []
+
+    def sim(a, b):
+        calls.append(a.id)
+        return 0.9 if {a.id, b.id} == {"t:c0", "z:c0"} else 0.0
+
+    target = view("t:c0", "T", "agree", topic=("patrol", "coast", "harbor"))
+    others = [view(f"o{i:02d}:c0", f"O{i}", "agree", topic=(f"term{i}", "cooperation")) for i in range(60)]
+    last = view("z:c0", "Z", "agree", topic=("patrol", "coast", "harbor"))
+    groups = cluster([target, *others, last], sim, VerifyConfig(max_clusters=5))
+    assert max(Counter(calls).values()) == 5
+    assert ["t:c0", "z:c0"] in [[m.id for m in g] for g in groups]
 
 
 def test_incompatible_times_do_not_cluster():

@@ -59,6 +59,7 @@ class VerifyConfig:
     min_topic: int = 2  # topic terms a claim needs to take part
     common_share: float = 0.05  # a topic term in more claims than this share blocks nothing
     max_pairs: int = 40  # claims one claim is judged against (the most overlapping)
+    max_clusters: int = 40  # clusters one claim is compared with when clustering (the most overlapping)
 
 
 @dataclass(frozen=True)
@@ -114,16 +115,22 @@ def build_views(
 def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> list[list[ClaimView]]:
     """Greedy clustering in the views' order (see the module docstring, step 2).
 
-    Blocking: a claim is compared only with clusters that share its linked event, an
-    object term, or at least two topic terms (the score needs them anyway), and with at
-    most ``MAX_COMPARED`` members of each, so the cost grows with the candidates, not
-    with the corpus."""
+    Blocking, as for the pairs of step 3: a claim is compared only with the clusters
+    that share its linked event or an object term, or two topic terms that are not
+    everywhere, at most ``max_clusters`` of them (the most overlapping) and at most
+    ``MAX_COMPARED`` members of each, so the cost per claim is bounded. Unbounded, the
+    candidates grew with the corpus: 40 per claim on average and up to 798 on the 2,225
+    BBC articles, where this step took half of verification."""
     clusters: list[list[ClaimView]] = []
     index: dict[str, set[int]] = defaultdict(set)
-    for v in views:
+    keys = [_keys(v) for v in views]
+    df = Counter(k for ks in keys for k in ks)
+    cap = _common_cap(cfg, len(views))
+    for v, ks in zip(views, keys):
+        if not _takes_part(v, cfg):
+            ks = ()
         best, best_score = None, 0.0
-        keys = _keys(v) if _takes_part(v, cfg) else ()
-        for ci in _candidates(keys, index):
+        for ci in _overlapping(ks, index, df, cap, cfg.max_clusters):
             score = _affinity(v, clusters[ci], sim, cfg)
             if score > best_score:
                 best, best_score = ci, score
@@ -132,7 +139,7 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> l
             best = len(clusters) - 1
         else:
             clusters[best].append(v)
-        for k in keys:
+        for k in ks:
             index[k].add(best)
     return clusters
 
@@ -149,16 +156,24 @@ def _keys(v: ClaimView) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _candidates(keys: tuple[str, ...], index: Mapping[str, set[int]]) -> list[int]:
-    """Clusters sharing a linked event or object term, or two topic terms, with a claim of these keys."""
-    shared: Counter[int] = Counter()
-    strong: set[int] = set()
+def _common_cap(cfg: VerifyConfig, n: int) -> int:
+    """Claims a topic term may be in and still block (``common_share`` of them, at least 50)."""
+    return max(50, int(cfg.common_share * n))
+
+
+def _overlapping(keys: tuple[str, ...], index: Mapping[str, Iterable[int]], df: Mapping[str, int], cap: int,
+                 limit: int) -> list[int]:
+    """The ids under ``index`` that share with ``keys`` a linked event or object term
+    (counts twice) or two topic terms in at most ``cap`` claims; at most ``limit`` of
+    them, the most overlapping (ties: lowest id), in id order."""
+    shared: Counter[int] = Counter()  # Counter.update counts in C: this loop is the hot one
     for k in keys:
-        if k[0] == "t":
+        if k[0] != "t":
             shared.update(index.get(k, ()))
-        else:
-            strong.update(index.get(k, ()))
-    return sorted(strong | {ci for ci, n in shared.items() if n >= 2})
+            shared.update(index.get(k, ()))
+        elif df[k] <= cap:
+            shared.update(index.get(k, ()))
+    return sorted(heapq.nsmallest(limit, (i for i, n in shared.items() if n >= 2), key=lambda i: (-shared[i], i)))
 
 
 def _takes_part(v: ClaimView, cfg: VerifyConfig) -> bool:
@@ -303,28 +318,20 @@ def _verb(v: ClaimView) -> str:
 
 
 def candidate_pairs(views: Sequence[ClaimView], cfg: VerifyConfig) -> Iterator[tuple[int, int]]:
-    """Pairs worth judging, blocked like clustering: a shared linked event or object term,
-    or two shared topic terms that are not everywhere (a term in more than
-    ``common_share`` of the claims blocks nothing); at most ``max_pairs`` per claim.
+    """Pairs worth judging, blocked like clustering (``_overlapping``: a topic term in more
+    than ``common_share`` of the claims blocks nothing); at most ``max_pairs`` per claim.
     Yielded as found: on 24,564 claims the list of 380k pairs held ~25 MB for nothing."""
     keys = [_keys(v) for v in views]
     df = Counter(k for ks in keys for k in ks)
-    cap = max(50, int(cfg.common_share * len(views)))
+    cap = _common_cap(cfg, len(views))
     index: dict[str, list[int]] = defaultdict(list)
     for j, v in enumerate(views):
         if not _takes_part(v, cfg):
             continue
-        shared: Counter[int] = Counter()  # Counter.update counts in C: this loop is the hot one
-        for k in keys[j]:
-            if k[0] != "t":  # a shared event or object term counts twice
-                shared.update(index[k])
-                shared.update(index[k])
-            elif df[k] <= cap:
-                shared.update(index[k])
-        top = heapq.nsmallest(cfg.max_pairs, (i for i, n in shared.items() if n >= 2), key=lambda i: (-shared[i], i))
+        top = _overlapping(keys[j], index, df, cap, cfg.max_pairs)
         for k in keys[j]:
             index[k].append(j)
-        yield from ((i, j) for i in sorted(top))
+        yield from ((i, j) for i in top)
 
 
 def relate(views: Sequence[ClaimView], pairs: Iterable[tuple[int, int]], sim: Similarity, judge: StanceJudge,
@@ -425,26 +432,42 @@ class CrossSourceVerifier:
         views = build_views(storyline, records, ids, self.lex, resolver)
         sim = self.similarity(views)
         relations = relate(views, candidate_pairs(views, self.cfg), sim, self.judge, self.cfg)
-        groups = merge(cluster(views, sim, self.cfg), relations)
-        group_of = {m.id: n for n, members in enumerate(groups) for m in members}
-        rels_of: dict[int, list[Relation]] = defaultdict(list)  # in relation order, as a scan would give
-        for r in relations:
-            rels_of[group_of[r.claims[0]]].append(r)
-        clusters: list[ClaimCluster] = []
-        cluster_of: dict[str, str] = {}
-        for n, members in enumerate(groups):
-            cid = f"cl-{n}"
-            verdict = cluster_verdict(cid, members, rels_of[n])
-            event = next((m.event for m in members if m.event), None)
-            clusters.append(ClaimCluster(cid, [m.id for m in members], _short(members[0].claim.text, 90), verdict, event))
-            cluster_of.update({m.id: cid for m in members})
-        claims = [_resolved(v, cluster_of[v.id]) for v in views]
+        clusters, cluster_of = _clusters(merge(cluster(views, sim, self.cfg), relations), relations)
+        del sim  # it may index the views: they must end with the list below
         origins = {a.id: resolver.article_origin(a.id) for a in storyline.articles}
         display = {a.id: a.outlet or a.id for a in storyline.articles}
         verdicts = event_verdicts(storyline.events, views, clusters, relations, origins, display)
         profiles = outlet_profiles(views, clusters, storyline.articles)
+        claims = [_resolved(v, cluster_of[v.id]) for v in _drain(views)]
         return replace(storyline, claims=claims, relations=relations, clusters=clusters,
                        verdicts=verdicts, outlet_profiles=profiles)
+
+
+def _clusters(groups: list[list[ClaimView]], relations: Sequence[Relation]) -> tuple[list[ClaimCluster], dict[str, str]]:
+    """The merged groups as numbered clusters with their verdicts, and each claim's cluster id."""
+    group_of = {m.id: n for n, members in enumerate(groups) for m in members}
+    rels_of: dict[int, list[Relation]] = defaultdict(list)  # in relation order, as a scan would give
+    for r in relations:
+        rels_of[group_of[r.claims[0]]].append(r)
+    clusters: list[ClaimCluster] = []
+    cluster_of: dict[str, str] = {}
+    for n, members in enumerate(groups):
+        cid = f"cl-{n}"
+        verdict = cluster_verdict(cid, members, rels_of[n])
+        event = next((m.event for m in members if m.event), None)
+        clusters.append(ClaimCluster(cid, [m.id for m in members], _short(members[0].claim.text, 90), verdict, event))
+        cluster_of.update({m.id: cid for m in members})
+    return clusters, cluster_of
+
+
+def _drain(views: list[ClaimView]) -> Iterator[ClaimView]:
+    """The views in order, each dropped from the list once yielded: the storyline's claims
+    are made from them last, so views and claims (a fifth of the storyline phase's
+    memory each) are not both held whole."""
+    for i, v in enumerate(views):
+        views[i] = None  # type: ignore[call-overload]  # the list is not used again
+        yield v
+    views.clear()
 
 
 def _resolved(v: ClaimView, cid: str) -> Claim:
