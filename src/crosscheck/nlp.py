@@ -8,9 +8,10 @@ Only the data the later stages need leaves this module (plain dataclasses), so s
 objects never cross a stage boundary. That is also what lets each batch run inside
 ``nlp.memory_zone()``: spaCy adds every new word it meets to its shared vocabulary and
 string store and never drops them, so a long run (or ``serve``/``watch``) grew by the
-corpus's vocabulary; the zone evicts what a batch added once its results are copied out. Inside a zone the
-tokenizer's cache is read but not filled (10 % slower on BBC News), so the first
-``WARM_PARAGRAPHS`` paragraphs run outside one and fill it: their words stay, once.
+corpus's vocabulary; the zone evicts what a batch added once its results are copied
+out. Inside a zone the tokenizer's cache is read but not filled (about 8 % slower on
+BBC News), so the first ``WARM_PARAGRAPHS`` paragraphs run outside one and fill it:
+their words stay, once.
 """
 
 from __future__ import annotations

@@ -27,10 +27,10 @@ that speak of one proposition, and the Emergent-trained stance model
 from __future__ import annotations
 
 import heapq
-from sys import intern
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import partial
+from sys import intern
 from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from crosscheck.disjoint import DisjointSets
@@ -112,7 +112,8 @@ def build_views(
 
 
 # ----------------------------------------------------------------------------- step 2
-def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> list[list[ClaimView]]:
+def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig,
+            blocking: Blocking | None = None) -> list[list[ClaimView]]:
     """Greedy clustering in the views' order (see the module docstring, step 2).
 
     Blocking, as for the pairs of step 3: a claim is compared only with the clusters
@@ -123,9 +124,7 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig) -> l
     BBC articles, where this step took half of verification."""
     clusters: list[list[ClaimView]] = []
     index: dict[str, set[int]] = defaultdict(set)
-    keys = [_keys(v) for v in views]
-    df = Counter(k for ks in keys for k in ks)
-    cap = _common_cap(cfg, len(views))
+    keys, df, cap = blocking or block(views, cfg)
     for v, ks in zip(views, keys):
         if not _takes_part(v, cfg):
             ks = ()
@@ -156,9 +155,15 @@ def _keys(v: ClaimView) -> tuple[str, ...]:
     return tuple(keys)
 
 
-def _common_cap(cfg: VerifyConfig, n: int) -> int:
-    """Claims a topic term may be in and still block (``common_share`` of them, at least 50)."""
-    return max(50, int(cfg.common_share * n))
+Blocking = tuple[list[tuple[str, ...]], Counter, int]  # (keys of each view, claims per key, cap)
+
+
+def block(views: Sequence[ClaimView], cfg: VerifyConfig) -> Blocking:
+    """Every view's blocking keys, how many claims have each, and how many a topic term may
+    be in and still block (``common_share`` of them, at least 50): made once per run,
+    for clustering and for the pairs."""
+    keys = [_keys(v) for v in views]
+    return keys, Counter(k for ks in keys for k in ks), max(50, int(cfg.common_share * len(views)))
 
 
 def _overlapping(keys: tuple[str, ...], index: Mapping[str, Iterable[int]], df: Mapping[str, int], cap: int,
@@ -317,13 +322,12 @@ def _verb(v: ClaimView) -> str:
     return ("not " if v.claim.negated else "") + v.claim.predicate + (" (denied)" if v.claim.modality == "denied" else "")
 
 
-def candidate_pairs(views: Sequence[ClaimView], cfg: VerifyConfig) -> Iterator[tuple[int, int]]:
+def candidate_pairs(views: Sequence[ClaimView], cfg: VerifyConfig,
+                    blocking: Blocking | None = None) -> Iterator[tuple[int, int]]:
     """Pairs worth judging, blocked like clustering (``_overlapping``: a topic term in more
     than ``common_share`` of the claims blocks nothing); at most ``max_pairs`` per claim.
     Yielded as found: on 24,564 claims the list of 380k pairs held ~25 MB for nothing."""
-    keys = [_keys(v) for v in views]
-    df = Counter(k for ks in keys for k in ks)
-    cap = _common_cap(cfg, len(views))
+    keys, df, cap = blocking or block(views, cfg)
     index: dict[str, list[int]] = defaultdict(list)
     for j, v in enumerate(views):
         if not _takes_part(v, cfg):
@@ -431,8 +435,10 @@ class CrossSourceVerifier:
         resolver = OriginResolver(records, outlets, storyline.duplicates)
         views = build_views(storyline, records, ids, self.lex, resolver)
         sim = self.similarity(views)
-        relations = relate(views, candidate_pairs(views, self.cfg), sim, self.judge, self.cfg)
-        clusters, cluster_of = _clusters(merge(cluster(views, sim, self.cfg), relations), relations)
+        blocking = block(views, self.cfg)
+        relations = relate(views, candidate_pairs(views, self.cfg, blocking), sim, self.judge, self.cfg)
+        clusters, cluster_of = _clusters(merge(cluster(views, sim, self.cfg, blocking), relations), relations)
+        del blocking
         del sim  # it may index the views: they must end with the list below
         origins = {a.id: resolver.article_origin(a.id) for a in storyline.articles}
         display = {a.id: a.outlet or a.id for a in storyline.articles}
