@@ -208,7 +208,6 @@ def run(
     with Store(db_url or settings.db_url) as store:
         result = process(paths, store, settings, progress)
     if out is not None:
-        release()  # the records the storyline was built from
         write_outputs(result.storyline, out)
     return result.storyline
 
@@ -220,6 +219,7 @@ def write_outputs(storyline: Storyline, out: str | Path) -> tuple[Path, Path]:
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    release()  # what the storyline was built from (records, views): every caller's outputs start low
     with frozen_heap() as keep:
         data = storyline_to_dict(storyline)
         keep()
