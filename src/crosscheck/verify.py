@@ -26,7 +26,6 @@ that speak of one proposition, and the Emergent-trained stance model
 
 from __future__ import annotations
 
-import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, replace
 from functools import partial
@@ -178,7 +177,10 @@ def _overlapping(keys: tuple[str, ...], index: Mapping[str, Iterable[int]], df: 
             shared.update(index.get(k, ()))
         elif df[k] <= cap:
             shared.update(index.get(k, ()))
-    return sorted(heapq.nsmallest(limit, (i for i, n in shared.items() if n >= 2), key=lambda i: (-shared[i], i)))
+    found = sorted([i for i, n in shared.items() if n >= 2])
+    if len(found) > limit:  # the most shared first; a stable sort keeps ties in id order
+        found = sorted(sorted(found, key=shared.__getitem__, reverse=True)[:limit])
+    return found
 
 
 def _takes_part(v: ClaimView, cfg: VerifyConfig) -> bool:
