@@ -120,7 +120,7 @@ def _claim(aid: str, speakers=()):
 
 def test_relay_cues_name_the_origin_and_an_outlet_naming_itself_is_not_one():
     recs = [_record("a"), _record("b")]
-    r = OriginResolver(recs, {"a": "Coast Courier", "b": "Harbor Herald"})
+    r = OriginResolver.from_records(recs, {"a": "Coast Courier", "b": "Harbor Herald"})
     cases = {
         "On Friday Reuters published a report on the deal.": "Reuters",
         "The plan, first reported by The Washington Post, would create a command center.": "Washington Post",
@@ -149,7 +149,7 @@ def test_reposts_and_appeared_first_on_lead_to_the_original_outlet():
     ]
     outlets = {"orig": "Meridian Review", "copy": "Coastline Monitor", "wire": "Coastline Monitor",
                "self": "Coast Courier", "anon": None}
-    r = OriginResolver(recs, outlets)
+    r = OriginResolver.from_records(recs, outlets)
     assert r.article_origin("copy").key == r.article_origin("orig").key == "meridian review"
     assert r.article_origin("wire").name == "Meridian Review"
     assert r.article_origin("self").name == "Coast Courier" and not r.article_origin("self").relayed

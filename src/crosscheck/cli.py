@@ -118,15 +118,15 @@ def _timeline(args, reporter) -> int:
 
 def _build(args, reporter) -> int:
     from crosscheck.core import write_outputs
+    from crosscheck.heap import frozen_heap
     from crosscheck.store import Store
     from crosscheck.storyline import build_storyline
 
-    with Store(args.db) as store:
-        records = store.load_records()
-        if not records:
+    with Store(args.db) as store, frozen_heap() as keep:
+        if not store.known_hashes():
             reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
             return EXIT_NOTHING
-        storyline = build_storyline(records)
+        storyline = build_storyline(store.stream_records(times=False), checkpoint=keep)
         store.save_storyline(storyline)
     write_outputs(storyline, args.out)
     reporter.summary(f"{len(storyline.articles)} articles, {len(storyline.events)} events written to {args.out}")

@@ -95,11 +95,10 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     del documents
     release()  # the model (unless the caller keeps it) and the per-article batches: see crosscheck.heap
     with frozen_heap() as keep:  # each phase's result is long-lived: see crosscheck.heap
-        records = store.load_records(times=False)  # the storyline never reads time expressions
-        keep()
+        records = store.stream_records(times=False)  # read chunk by chunk; the storyline never reads times
         progress("storyline", 0, 1)
         storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates,
-                                    linker=linker_for(settings))
+                                    linker=linker_for(settings), checkpoint=keep)
         keep()
         store.save_storyline(storyline)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")

@@ -78,14 +78,14 @@ def link_new_articles(
     """Link the stored articles ``article_ids`` into the stored storyline (steps above)."""
     records = [r for r in (store.load_record(a) for a in article_ids) if r is not None]
     if not _has_storyline(store):
-        storyline = build_storyline(store.load_records(), settings=settings)
+        storyline = build_storyline(store.stream_records(times=False), settings=settings)
         store.save_storyline(storyline)
         return IncrementResult("full", [r.id for r in records])
     result = IncrementResult("incremental", [r.id for r in records], stored_events=_count(store, "events"))
     entities, ids, created = _resolve(store, records, resolver or RuleResolver())
     result.entities_created = sorted(created)
     result.entities_updated = sorted(e.id for e in entities if e.id not in created)
-    mentions = [attach_entity_ids(m, r, ids) for r in records for m in r.event_mentions]
+    mentions = [attach_entity_ids(m, r.mentions, ids) for r in records for m in r.event_mentions]
     events, replaced = _link(store, mentions, settings, result)
     result.events_replaced = replaced
     store.update_storyline(remove_events=sorted(replaced), events=events,

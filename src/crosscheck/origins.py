@@ -29,7 +29,7 @@ from importlib import resources
 import datetime as _dt
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from crosscheck.models import ArticleRecord, Claim, DuplicateRecord
+from crosscheck.models import ArticleRecord, ArticleSummary, Claim, DuplicateRecord
 
 _FAR = _dt.date.max
 # An outlet's name starts a word ("IBM added" names no "M"); the guard also spares the
@@ -75,24 +75,49 @@ def origin_key(name: str) -> str:
     return re.sub(r"\s+", " ", key).strip(" .,;:").casefold()
 
 
+def _same_as(duplicates: Iterable[DuplicateRecord], pairs: Iterable[tuple[str, str | None]]) -> dict[str, str]:
+    """Re-post -> original: the run's duplicate records, then each article's own (which wins)."""
+    out = {d.article: d.same_as for d in duplicates if d.article != d.same_as}
+    out.update({article: same for article, same in pairs if same and same != article})
+    return out
+
+
 class OriginResolver:
     """Resolves article and claim origins for one storyline (the steps in the docstring)."""
 
     def __init__(
         self,
-        records: Sequence[ArticleRecord],
         outlets: Mapping[str, str | None],
-        duplicates: Iterable[DuplicateRecord] = (),
+        same_as: Mapping[str, str],
+        removed: Mapping[str, list[str]],
         lexicon: OriginLexicon | None = None,
     ) -> None:
+        """``same_as``: a re-post's article -> the article it repeats; ``removed``: each
+        article's stripped boilerplate texts (where "appeared first on X" is found)."""
         self.lex = lexicon or OriginLexicon.load()
         self.outlets = dict(outlets)
         self.known = {origin_key(o) for o in self.outlets.values() if o}
-        self.same_as = {d.article: d.same_as for d in duplicates if d.article != d.same_as}
-        self.same_as.update({r.id: r.duplicate.same_as for r in records
-                             if r.duplicate and r.duplicate.article != r.duplicate.same_as})
-        self.removed = {r.id: [x.text for x in r.clean.removed] for r in records}
+        self.same_as = dict(same_as)
+        self.removed = dict(removed)
         self._cache: dict[str, Origin] = {}
+
+    @classmethod
+    def from_records(cls, records: Sequence[ArticleRecord], outlets: Mapping[str, str | None],
+                     duplicates: Iterable[DuplicateRecord] = (), lexicon: OriginLexicon | None = None) -> "OriginResolver":
+        """From per-article records (their duplicate record and removed boilerplate)."""
+        pairs = [(r.id, r.duplicate.same_as if r.duplicate else None) for r in records]
+        removed = {r.id: [x.text for x in r.clean.removed] for r in records}
+        return cls(outlets, _same_as(duplicates, pairs), removed, lexicon)
+
+    @classmethod
+    def from_articles(cls, articles: Sequence[ArticleSummary], duplicates: Iterable[DuplicateRecord] = (),
+                      lexicon: OriginLexicon | None = None) -> "OriginResolver":
+        """From a storyline's article summaries, which carry the same facts as the records
+        (outlet, the article re-posted, removed boilerplate): verification need not hold
+        every record for them."""
+        pairs = [(a.id, a.same_origin_as) for a in articles]
+        removed = {a.id: [x.text for x in a.removed] for a in articles}
+        return cls({a.id: a.outlet for a in articles}, _same_as(duplicates, pairs), removed, lexicon)
 
     # -- articles -------------------------------------------------------------------
     def article_origin(self, article: str) -> Origin:

@@ -324,6 +324,16 @@ def _group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
 
 
 # --------------------------------------------------------------------------- the store
+class StoredRecords:
+    """A store's article records, read again on each iteration (``Store.stream_records``)."""
+
+    def __init__(self, store: "Store", times: bool) -> None:
+        self._store, self._times = store, times
+
+    def __iter__(self) -> Iterator[ArticleRecord]:
+        return self._store.iter_records(times=self._times)
+
+
 class Store:
     """A crosscheck database: article records plus the latest run's storyline."""
 
@@ -454,10 +464,16 @@ class Store:
 
     def load_records(self, *, times: bool = True) -> list[ArticleRecord]:
         """Every stored article record, ordered by article id (see ``iter_records``)."""
-        return sorted(self.iter_records(times=times), key=lambda r: r.id)  # same order on every SQL collation
+        return list(self.iter_records(times=times))
+
+    def stream_records(self, *, times: bool = True) -> "StoredRecords":
+        """The stored records as a collection that reads them afresh, chunk by chunk, each
+        time it is iterated: for a consumer that passes over the corpus more than once
+        (``build_storyline``) without holding it whole."""
+        return StoredRecords(self, times)
 
     def iter_records(self, *, times: bool = True) -> Iterator[ArticleRecord]:
-        """The stored article records, ``LOAD_CHUNK`` articles per round of queries.
+        """The stored article records in article-id order, ``LOAD_CHUNK`` per round of queries.
 
         Why chunks: reading each table whole held every row of the store twice at the
         peak (as rows, then as records); a chunk's rows are dropped once its records are
@@ -466,14 +482,15 @@ class Store:
         t = self._t["articles"]
         children = [n for n in ARTICLE_CHILDREN if times or n != "time_expressions"]
         with self._engine.connect() as conn:
-            ids = [i for (i,) in conn.execute(select(t.c.id).order_by(t.c.id))]
+            ids = sorted(i for (i,) in conn.execute(select(t.c.id)))  # Python's order: the same on every SQL collation
             for k in range(0, len(ids), LOAD_CHUNK):
                 chunk = ids[k:k + LOAD_CHUNK]
                 kids = {name: _group(self._select(conn, name, *self._order(name), articles=chunk), "article_id")
                         for name in children}
-                for a in self._select(conn, "articles", "id", articles=chunk):
-                    yield _record_from(a, {name: kids[name].get(a["id"], []) if name in kids else []
-                                           for name in ARTICLE_CHILDREN})
+                rows = {a["id"]: a for a in self._select(conn, "articles", "id", articles=chunk)}
+                for aid in chunk:
+                    yield _record_from(rows.pop(aid), {name: kids[name].get(aid, []) if name in kids else []
+                                                       for name in ARTICLE_CHILDREN})
 
     # -- storyline --------------------------------------------------------------
     def _originals(self, conn: Connection) -> dict[str, str]:

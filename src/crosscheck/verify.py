@@ -78,9 +78,10 @@ SimilarityFactory = Callable[[Sequence[ClaimView]], Similarity]
 
 # ----------------------------------------------------------------------------- step 1
 def build_views(
-    storyline: Storyline, records: Sequence[ArticleRecord], ids: Mapping, lex: VerifyLexicon, resolver: OriginResolver,
+    storyline: Storyline, records: Iterable[ArticleRecord], ids: Mapping, lex: VerifyLexicon, resolver: OriginResolver,
 ) -> list[ClaimView]:
-    """Every stored claim as a comparable view (origin, actors, topic, class, window)."""
+    """Every stored claim as a comparable view (origin, actors, topic, class, window).
+    One pass over the records: a view keeps its claim, not the record."""
     outlets = {a.id: a.outlet for a in storyline.articles}
     names = {e.id: e.name for e in storyline.entities}
     event_of = {m.id: ev.id for ev in storyline.events for m in ev.mentions}
@@ -402,7 +403,10 @@ def _short(text: str, limit: int = 130) -> str:
 
 # ----------------------------------------------------------------------------- the stage
 class Verifier(Protocol):
-    def __call__(self, storyline: Storyline, records: Sequence[ArticleRecord], ids: Mapping) -> Storyline: ...
+    """``records``: the storyline's articles in id order, read once (they may be streamed
+    from the store); ``ids``: entity id per (article, start, end) of an entity mention."""
+
+    def __call__(self, storyline: Storyline, records: Iterable[ArticleRecord], ids: Mapping) -> Storyline: ...
 
 
 class CrossSourceVerifier:
@@ -432,9 +436,8 @@ class CrossSourceVerifier:
             raise ValueError(f"claim_similarity must be 'lexical' or 'embeddings', not {choice!r}")
         return cls()
 
-    def __call__(self, storyline: Storyline, records: Sequence[ArticleRecord], ids: Mapping) -> Storyline:
-        outlets = {a.id: a.outlet for a in storyline.articles}
-        resolver = OriginResolver(records, outlets, storyline.duplicates)
+    def __call__(self, storyline: Storyline, records: Iterable[ArticleRecord], ids: Mapping) -> Storyline:
+        resolver = OriginResolver.from_articles(storyline.articles, storyline.duplicates)
         views = build_views(storyline, records, ids, self.lex, resolver)
         sim = self.similarity(views)
         blocking = block(views, self.cfg)
