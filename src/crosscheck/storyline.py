@@ -40,10 +40,12 @@ def build_storyline(
     ``Store.stream_records`` so that the corpus is never held whole. Between the two
     passes only what the steps keep is held (see ``_Pass``): on 2,225 BBC articles the
     loaded records were two fifths of this step's traced peak, and much of them (bodies,
-    sentences, the claims' source rows) is not needed once read. ``checkpoint`` is called when the linked storyline
-    (long-lived from then on) is made: the run passes ``heap.frozen_heap``'s ``keep`` so
-    the garbage collector stops re-walking it while verification churns (on 2,225 BBC articles
-    35-38 s without it, 31-33 s with it)."""
+    sentences, the claims' source rows) is not needed once read.
+
+    ``checkpoint`` is called once the linked storyline (long-lived from then on) is made:
+    the run passes ``heap.frozen_heap``'s ``keep`` so the garbage collector stops
+    re-walking it while verification churns (2,225 BBC articles: 35-38 s without, 31-33 s
+    with it)."""
     if iter(records) is records:
         raise TypeError("build_storyline reads the records twice: pass a list or Store.stream_records, not an iterator")
     resolver = resolver or RuleResolver()
