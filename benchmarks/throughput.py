@@ -318,7 +318,7 @@ def main() -> None:
                 units = args.units.split(",") if workers == 1 else args.units.split(",")[:1]
                 runs.append({"scale": scale, **measure(folder, workers, units, (workers == 1), args.repeat)})
     invocation = {
-        "command": "python benchmarks/throughput.py " + " ".join(sys.argv[1:]), "limit": args.limit,
+        "command": "python benchmarks/throughput.py " + _measured_args(sys.argv[1:]), "limit": args.limit,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_avg_before": [round(x, 2) for x in load_before],
                     "load_avg_after": [round(x, 2) for x in os.getloadavg()],
@@ -333,6 +333,20 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}")
+
+
+def _measured_args(argv: list[str]) -> str:
+    """The command line without ``--out``: where the result goes is not what was measured,
+    and an invocation replaces the entry with the same command."""
+    out, skip = [], False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--out":
+            skip = True
+        elif not a.startswith("--out="):
+            out.append(a)
+    return " ".join(out)
 
 
 if __name__ == "__main__":
