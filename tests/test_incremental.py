@@ -61,3 +61,33 @@ def test_empty_store_falls_back_to_a_full_build(tmp_path):
         added = store_documents(docs.documents, store, DEFAULT)
         result = link_new_articles(store, added)
         assert result.mode == "full" and store.load_storyline().events
+
+
+def test_a_big_stored_event_is_scored_against_its_first_and_latest_mentions(tmp_path, monkeypatch):
+    """As in a build (``link.REPRESENTATIVES``): the cost per candidate event is bounded.
+    With the cap at 2, a stored event of more mentions is scored against its first and its
+    latest mention in the linker's order, not all of them."""
+    import crosscheck.incremental as inc
+    from crosscheck.link import mention_order
+
+    base, new = tmp_path / "base", tmp_path / "new"
+    base.mkdir(), new.mkdir()
+    for f in FILES:
+        shutil.copy(f, (new if f.name.startswith("03-") else base) / f.name)
+    scored: list[list] = []
+    real = inc.cluster_score
+
+    def spy(m, mentions, weights, context):
+        scored.append(list(mentions))
+        return real(m, mentions, weights, context)
+
+    monkeypatch.setattr(inc, "REPRESENTATIVES", 2)
+    monkeypatch.setattr(inc, "cluster_score", spy)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        big = {e.id: sorted(e.mentions, key=mention_order) for e in store.load_storyline().events if len(e.mentions) > 2}
+        docs = ingest([new], DEFAULT, store.known_hashes())
+        link_new_articles(store, store_documents(docs.documents, store, DEFAULT))
+    assert big and scored and all(len(ms) <= 2 for ms in scored)
+    firsts_lasts = {(ms[0].id, ms[-1].id) for ms in big.values()}
+    assert any((ms[0].id, ms[1].id) in firsts_lasts for ms in scored if len(ms) == 2)

@@ -16,8 +16,10 @@ corpus, which is right for a batch but far too slow for one article uploaded int
    mention on its day (the day index), plus the events this ingest created. Each mention,
    in the linker's order, joins the best-scoring candidate at or above the threshold
    (``link.cluster_score``: the same score as a build, with entity rarity counted over all
-   stored mentions and article context over the candidates' articles), else starts an
-   event of its own.
+   stored mentions and article context over the candidates' articles; an event of more
+   than ``link.REPRESENTATIVES`` mentions is scored against its first and latest ones in
+   the linker's order, as in a build, so a long-running story's big events cost the same
+   per candidate as small ones), else starts an event of its own.
 4. Only the touched events are recomputed (``link.event_of``: id, consensus date, title,
    actors, places) and rewritten; their old ids are reported as replaced. Untouched
    events, other entities and other articles' summaries are not rewritten.
@@ -40,7 +42,8 @@ from typing import Iterable, Sequence
 from sqlalchemy import func, select
 
 from crosscheck.entities import Resolver, RuleResolver
-from crosscheck.link import article_context, cluster_score, event_of, mention_order
+from crosscheck.link import REPRESENTATIVES, article_context, cluster_score, event_of, mention_order
+from crosscheck.link_blocking import representatives
 from crosscheck.models import ArticleRecord, Entity, EntityMention, EntityRef, Event, EventMention
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
@@ -206,7 +209,9 @@ def _link(store: Store, mentions: list[EventMention], settings: Settings,
           result: IncrementResult) -> tuple[list[Event], dict[str, str]]:
     """Steps 3-4: the events to write, and stored event id -> recomputed id."""
     index = _EventIndex.load(store, mentions)
-    clusters = {eid: list(ev.mentions) for eid, ev in index.events.items()}
+    # in the order a build joins them (stored events list them by article), so that the
+    # representatives an event is scored against are a build's first and latest mentions
+    clusters = {eid: sorted(ev.mentions, key=mention_order) for eid, ev in index.events.items()}
     result.candidate_events = len(clusters)
     weights = index.weights
     context = index.context(mentions)
@@ -215,7 +220,7 @@ def _link(store: Store, mentions: list[EventMention], settings: Settings,
     for m in sorted(mentions, key=mention_order):
         best, best_score = None, 0.0
         for cid in index.near(m):
-            score = cluster_score(m, clusters[cid], weights, context)
+            score = cluster_score(m, representatives(clusters[cid], REPRESENTATIVES), weights, context)
             if score > best_score:
                 best, best_score = cid, score
         if best is None or best_score < settings.link_threshold:

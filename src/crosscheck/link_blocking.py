@@ -91,10 +91,17 @@ class EventCluster:
 
     def representatives(self, limit: int | None) -> Sequence[EventMention]:
         """All mentions, or the first and latest ``limit // 2`` each when there are more."""
-        if limit is None or len(self.mentions) <= limit:
-            return self.mentions
-        half = max(1, limit // 2)
-        return self.mentions[:half] + self.mentions[-half:]
+        return representatives(self.mentions, limit)
+
+
+def representatives(mentions: Sequence[EventMention], limit: int | None) -> Sequence[EventMention]:
+    """``mentions`` (in the order they joined), or the first and latest ``limit // 2`` of
+    them when there are more: an event is scored against these (step 5). Shared with
+    incremental linking, so that an event's cost per candidate is bounded there too."""
+    if limit is None or len(mentions) <= limit:
+        return mentions
+    half = max(1, limit // 2)
+    return list(mentions[:half]) + list(mentions[-half:])
 
 
 class CandidateIndex:
