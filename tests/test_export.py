@@ -122,3 +122,28 @@ def test_events_are_chronological(ds):
     assert ends == sorted(ends)
     undated = [i for i, e in enumerate(out) if e["date"] is None]
     assert undated == list(range(len(dated), len(out)))
+
+
+def test_lazy_claim_records_write_the_same_json_and_report(tmp_path):
+    """Outputs are written from ``storyline_to_dict(lazy=True)`` (claims and clusters made
+    as they are read, not all held): the same bytes as from the full dict."""
+    from pathlib import Path
+
+    from crosscheck.core import run
+    from crosscheck.export_claims import Records
+    from crosscheck.render import render_html
+
+    corpus = Path(__file__).resolve().parents[1] / "examples" / "harbor-accord"
+    st = run([corpus], db_url=f"sqlite:///{tmp_path / 'r.db'}", out=tmp_path / "o")
+    full, lazy = storyline_to_dict(st), storyline_to_dict(st, lazy=True)
+    assert isinstance(lazy["claims"], Records) and len(lazy["claims"]) == len(full["claims"]) > 0
+    assert list(lazy["claims"]) == full["claims"] and list(lazy["claim_clusters"]) == full["claim_clusters"]
+    some = full["claims"][len(full["claims"]) // 2]
+    assert lazy["claims"].get(some["id"]) == some and lazy["claims"].get("no such claim") is None
+    write_json(st, tmp_path / "full.json", full)
+    assert (tmp_path / "full.json").read_bytes() == (tmp_path / "o" / "storyline.json").read_bytes()
+    assert render_html(st, data=full) == (tmp_path / "o" / "report.html").read_text(encoding="utf-8")
+    bare = storyline()  # no claims: an empty lazy list is written as []
+    write_json(bare, tmp_path / "a.json", storyline_to_dict(bare))
+    write_json(bare, tmp_path / "b.json", storyline_to_dict(bare, lazy=True))
+    assert (tmp_path / "a.json").read_bytes() == (tmp_path / "b.json").read_bytes()

@@ -220,7 +220,7 @@ def write_outputs(storyline: Storyline, out: str | Path) -> tuple[Path, Path]:
     out.mkdir(parents=True, exist_ok=True)
     release()  # what the storyline was built from (records, views): every caller's outputs start low
     with frozen_heap() as keep:
-        data = storyline_to_dict(storyline)
+        data = storyline_to_dict(storyline, lazy=True)  # claims and clusters made as written
         keep()
         write_json(storyline, out / "storyline.json", data)
         write_report(storyline, out / "report.html", data=data)

@@ -163,7 +163,7 @@ def build_view(storyline: Storyline, title: str = "Storyline", generated: str | 
     """Everything the template shows, as plain data (testable without HTML); ``data`` is
     ``storyline_to_dict(storyline)`` when the caller already built it. ``articles`` is an
     iterator, read once (see ``_article_views``)."""
-    data = storyline_to_dict(storyline) if data is None else data
+    data = storyline_to_dict(storyline, lazy=True) if data is None else data
     anchors = {a["id"]: f"art-{i}" for i, a in enumerate(data["articles"])}
     titles = {a["id"]: a["title"] for a in data["articles"]}
     originals = {a.id: a.original for a in storyline.articles}

@@ -12,6 +12,10 @@ from __future__ import annotations
 import html
 from typing import Any, Callable, Mapping
 
+from crosscheck.export_claims import Records
+
+ClaimLookup = Mapping[str, dict] | Records  # claim id -> claim record
+
 QuoteKey = Callable[[str, int, int], str]  # (article anchor, start, end) -> element id
 MODALITY = {"asserted": "states", "reported": "reports", "alleged": "alleges", "denied": "denies",
             "hoped-planned": "expects / plans", "questioned": "asks / doubts"}
@@ -33,18 +37,26 @@ def _quote(c: dict, anchors: Mapping[str, str], titles: Mapping[str, str], origi
     }
 
 
-def _side(title: str, ids: list[str], claims: Mapping[str, dict], make) -> dict[str, Any]:
+def _side(title: str, ids: list[str], claims: ClaimLookup, make) -> dict[str, Any]:
     quotes: dict[str, dict] = {}
     for i in ids:  # two claims of one sentence show the sentence once
-        if i in claims:
-            q = make(claims[i])
+        c = claims.get(i)
+        if c is not None:
+            q = make(c)
             quotes.setdefault(q["key"], q)
     return {"title": title, "quotes": list(quotes.values())}
 
 
+def _claims(data: dict) -> ClaimLookup:
+    """Claim id -> claim record: looked up in place when the view's claims are lazy
+    (``storyline_to_dict(lazy=True)``), else indexed."""
+    found = data["claims"]
+    return found if isinstance(found, Records) else {c["id"]: c for c in found}
+
+
 def event_badges(data: dict, anchors, titles, originals, key: QuoteKey) -> dict[str, dict]:
     """Event id -> {label, css, explanation, sides} for events that have a verdict."""
-    claims = {c["id"]: c for c in data["claims"]}
+    claims = _claims(data)
 
     def make(c):
         return _quote(c, anchors, titles, originals, key)
@@ -65,11 +77,11 @@ def event_badges(data: dict, anchors, titles, originals, key: QuoteKey) -> dict[
 
 def disagreements(data: dict, anchors, titles, originals, key: QuoteKey) -> list[dict]:
     """One entry per contested claim cluster: both sides' sentences and the reasons."""
-    claims = {c["id"]: c for c in data["claims"]}
+    claims = _claims(data)
     reasons: dict[str, list[str]] = {}
     for r in data["relations"]:
         if r["type"] == "contradicts":
-            cluster = claims.get(r["claims"][0], {}).get("cluster")
+            cluster = (claims.get(r["claims"][0]) or {}).get("cluster")
             reasons.setdefault(cluster, []).append(r["explanation"])
 
     def make(c):
