@@ -203,9 +203,7 @@ class LexicalSimilarity:
         shared = a.topic & b.topic
         topic = 0.0
         if shared:  # cosine, and with two shared words or more (one says nothing yet) containment too
-            sums = self._sums  # inlined _weights: this is the hottest line of verification
-            wa, wb = sums.get(a.topic) or self._weights(a.topic), sums.get(b.topic) or self._weights(b.topic)
-            common = self._sum(shared)
+            wa, wb, common = self._weights(a.topic), self._weights(b.topic), self._sum(shared)
             topic = common / math.sqrt(wa * wb)
             if len(shared) >= 2:
                 topic = (topic + common / min(wa, wb)) / 2
