@@ -208,6 +208,28 @@ def test_output_is_deterministic(verified):
 
 
 # ----------------------------------------------------------------------------- similarity strategies
+def test_a_repeated_claim_shares_its_signature_and_scores_the_same_from_the_memo():
+    from dataclasses import replace
+
+    from crosscheck.similarity import signed
+
+    a = view("a:c0", "A", "agree")
+    twin = view("b:c0", "B", "agree")  # a copy's claim: another article, the same words
+    c = view("c:c0", "C", "refuse", polarity=-1, topic=("patrol", "command"), core=("plan",))
+    d = view("d:c0", "D", "agree", actors=("valdoria",))
+    views = [a, twin, c, d]
+    plain = [replace(v) for v in views]  # unnumbered copies: every score computed
+    signed(views)
+    assert a.signature == twin.signature and len({a.signature, c.signature, d.signature}) == 3
+    memo, fresh = LexicalSimilarity(views, LEX), LexicalSimilarity(plain, LEX)
+    for _ in range(2):  # the second round is answered from the memo
+        for i, x in enumerate(views):
+            for j, y in enumerate(views):
+                assert memo(x, y) == fresh(plain[i], plain[j]), (x.id, y.id)
+    assert len(memo._scores) == 9  # 3 signatures, in both orders
+    assert not fresh._scores
+
+
 def test_embedding_similarity_blends_cosine_with_the_lexical_score():
     from crosscheck.similarity import EmbeddingSimilarity
 

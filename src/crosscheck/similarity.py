@@ -82,6 +82,10 @@ class ClaimView:
     # The claim's resolved entity ids: kept beside the stored claim, not in a copy of it,
     # until the storyline's claims are made (``verify._resolved``).
     actor_ids: list[str] = field(default_factory=list)
+    # One number per distinct (actors, topic, core, predicate, class, event): views with
+    # one signature score the same against any view (``LexicalSimilarity`` memoises on
+    # it); -1: not numbered (``signed``).
+    signature: int = -1
 
     @property
     def id(self) -> str:
@@ -101,6 +105,16 @@ def frozen(items) -> frozenset[str]:
     216 bytes, and most claims name no place and many no object."""
     out = frozenset(items)
     return out if out else _EMPTY
+
+
+def signed(views: Sequence[ClaimView]) -> None:
+    """Number the views' lexical signatures (see ``ClaimView.signature``). Why: a
+    syndicated or lightly edited copy of an article repeats its claims word for word,
+    and every clustering candidate then offers each of them twice."""
+    numbers: dict[tuple, int] = {}
+    for v in views:
+        key = (v.actors, v.topic, v.core, v.claim.predicate, v.pred_class, v.event)
+        v.signature = numbers.setdefault(key, len(numbers))
 
 
 def slug(name: str) -> str:
@@ -186,6 +200,7 @@ class LexicalSimilarity:
         self._w2 = {k: w ** 2 for k, w in self.idf.items()}  # squared idf, the unit of every sum
         self.lex = lexicon or VerifyLexicon.load()
         self._sums: dict[frozenset[str], float] = {}  # per instance: sums of squared idf
+        self._scores: dict[tuple[int, int], float] = {}  # per instance: score per pair of signatures
 
     def _weights(self, keys: frozenset[str]) -> float:
         total = self._sums.get(keys)
@@ -211,7 +226,23 @@ class LexicalSimilarity:
             topic = max(topic, CORE_FLOOR + (1 - CORE_FLOOR) * topic)
         return actor, topic
 
+    MEMO = 1 << 16  # signature pairs remembered (then forgotten at once): a copy's twin
+    # claims sit in the same clusters, so their repeats come close together
+
     def __call__(self, a: ClaimView, b: ClaimView) -> float:
+        """The score is a function of the two signatures (when numbered): computed once
+        per pair of them while remembered, so a repeated claim costs a lookup."""
+        if a.signature < 0 or b.signature < 0:
+            return self._score(a, b)
+        key = (a.signature, b.signature)
+        score = self._scores.get(key)
+        if score is None:
+            if len(self._scores) >= self.MEMO:
+                self._scores.clear()
+            score = self._scores[key] = self._score(a, b)
+        return score
+
+    def _score(self, a: ClaimView, b: ClaimView) -> float:
         if a.event is not None and a.event == b.event:
             return 1.0
         actor, topic = self.parts(a, b)

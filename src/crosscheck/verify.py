@@ -38,7 +38,7 @@ from crosscheck.origins import OriginResolver, copied_sentences
 from crosscheck.similarity import (
     ClaimView, EmbeddingSimilarity, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, frozen, polarity,
     predicate_class,
-    topic_terms, window, windows_compatible,
+    signed, topic_terms, window, windows_compatible,
 )
 from crosscheck.stance import STRONG_REFUTING, StanceModel, words
 from crosscheck.verdicts import cluster_verdict, event_verdicts, outlet_profiles
@@ -108,6 +108,7 @@ def build_views(
     for i, origin in copied_sentences([(v.claim.article, sentences[k], v.origin, v.window)
                                        for k, v in enumerate(views)]).items():
         views[i].origin = origin
+    signed(views)
     return views
 
 
