@@ -107,7 +107,7 @@ def claim_from(row: Row, article: str) -> Claim:
         id=row["claim_id"], article=article, start=row["start_char"], end=row["end_char"], text=row["text"],
         sentence=row["sentence"], sentence_start=row["sentence_start"], sentence_end=row["sentence_end"],
         predicate=shared(row["predicate"]), subject=row["subject"], negated=bool(row["negated"]),
-        attributed_to=row["attributed_to"], attribution_kind=shared(row["attribution_kind"]),
+        attributed_to=shared(row["attributed_to"]), attribution_kind=shared(row["attribution_kind"]),
         modality=shared(row["modality"]),
         origin=row["origin"], origin_evidence=row["origin_evidence"],
         date=PartialDate.parse(row["date"]) if row["date"] else None, event=row["event"], cluster=row["cluster"],

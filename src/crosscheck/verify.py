@@ -87,6 +87,7 @@ def build_views(
     event_of = {m.id: ev.id for ev in storyline.events for m in ev.mentions}
     views = []
     sentences: list[str] = []
+    pool: dict[frozenset[str], frozenset[str]] = {}  # see _pooled
     for rec in records:
         for c in rec.claims:
             sentence = rec.sentences[c.sentence].text if c.sentence < len(rec.sentences) else c.text
@@ -101,8 +102,9 @@ def build_views(
             cls = predicate_class(c, lex)
             views.append(ClaimView(
                 claim=c, actor_ids=sorted({e for e in eids if e}), origin=resolver.claim_origin(c, sentence),
-                outlet=outlets.get(rec.id) or rec.id, actors=actors, places=places,
-                topic=topic_terms(c, name_words, lex), core=core_terms(c, name_words, lex), pred_class=cls, polarity=polarity(c, cls, lex),
+                outlet=outlets.get(rec.id) or rec.id, actors=_pooled(pool, actors), places=_pooled(pool, places),
+                topic=_pooled(pool, topic_terms(c, name_words, lex)), core=_pooled(pool, core_terms(c, name_words, lex)),
+                pred_class=cls, polarity=polarity(c, cls, lex),
                 window=window(c, rec), event=event_of.get(c.event or ""),
             ))
     for i, origin in copied_sentences([(v.claim.article, sentences[k], v.origin, v.window)
@@ -110,6 +112,12 @@ def build_views(
         views[i].origin = origin
     signed(views)
     return views
+
+
+def _pooled(pool: dict[frozenset[str], frozenset[str]], terms: frozenset[str]) -> frozenset[str]:
+    """``terms``, or the equal set met before. Why: the views' sets took 33.6 MB on 45,341
+    BBC claims, 8 MB of it copies (actors repeat within an article, object terms across)."""
+    return pool.setdefault(terms, terms)
 
 
 # ----------------------------------------------------------------------------- step 2
