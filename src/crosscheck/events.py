@@ -135,7 +135,7 @@ class RuleEventExtractor:
     def _main_trigger(self, s: Sent) -> tuple[int | None, int | None]:
         """The trigger closest to the root; a reporting verb yields to a trigger it governs."""
         cands = [i for i in range(len(s.tokens)) if self._is_trigger(s, i) and not _in_relative_clause(s.tokens, i)]
-        cands.sort(key=lambda i: (_depth(s.tokens, i), i))
+        cands.sort(key=lambda i: (s.depth(i), i))
         if not cands:
             return None, None
         first = cands[0]
@@ -262,13 +262,6 @@ class RuleEventExtractor:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _depth(tokens: list[Token], i: int) -> int:
-    d = 0
-    while tokens[i].head != i and d < 50:
-        i, d = tokens[i].head, d + 1
-    return d
-
-
 def _dateline_word(tokens: list[Token], i: int) -> bool:
     """ "ALDERMERE — Negotiators met": the capitalised place of a dateline, not a subject."""
     nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
