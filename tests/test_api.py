@@ -63,6 +63,7 @@ def wait(client, job: dict, timeout: float = 120) -> dict:
 def test_storyline_summary_and_paged_events(client):
     s = client.get("/api/v1/storyline").json()
     assert s["counts"]["articles"] == 10 and s["counts"]["events"] > 10
+    assert s["unverified_articles"] == {"count": 0, "ids": []}  # a full build compared every claim
     first = client.get("/api/v1/events", params={"limit": 3}).json()
     assert len(first["items"]) == 3 and first["next_offset"] == 3 and first["total"] == s["counts"]["events"]
     second = client.get("/api/v1/events", params={"limit": 3, "offset": 3}).json()
@@ -215,8 +216,18 @@ def test_incremental_ingest_touches_only_linked_events(client):
     untouched = before - set(result["events_replaced"])
     assert untouched <= after  # every other event kept its id: nothing else was recomputed
     assert after == untouched | set(result["events_replaced"].values()) | set(result["events_created"])
-    joined = client.get(f"/api/v1/events/{next(iter(result['events_replaced'].values()))}").json()
+    joined_id = next(iter(result['events_replaced'].values()))
+    joined = client.get(f"/api/v1/events/{joined_id}").json()
     assert "Gulf Courier" in joined["outlets"] and joined["n_sources"] >= 2
+    # Linked at once, but its claims are compared across sources only by a full build: said, not hidden.
+    assert client.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 1, "ids": ["gulf-courier-heron"]}
+    assert joined["verification"]["unverified_articles"] == ["gulf-courier-heron"]
+    assert "full build" in result["summary"]
+    for page in ("/", f"/events/{joined_id}"):
+        html = client.get(page).text
+        assert 'id="unverified"' in html and "gulf-courier-heron" in html and "crosscheck build" in html
+    untouched_page = client.get(f"/events/{sorted(untouched)[0]}").text
+    assert 'id="unverified"' not in untouched_page
     again = wait(client, client.post("/api/v1/ingest/articles", json=body, headers=AUTH).json()["job"])
     assert again["status"] == "done" and again["articles"] == [] and again["skipped"]
 

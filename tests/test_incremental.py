@@ -91,3 +91,28 @@ def test_a_big_stored_event_is_scored_against_its_first_and_latest_mentions(tmp_
     assert big and scored and all(len(ms) <= 2 for ms in scored)
     firsts_lasts = {(ms[0].id, ms[-1].id) for ms in big.values()}
     assert any((ms[0].id, ms[1].id) in firsts_lasts for ms in scored if len(ms) == 2)
+
+
+def test_an_added_article_is_unverified_until_a_full_build(tmp_path):
+    """Incremental linking leaves claims to the next build; the web app says which articles
+    wait (``web.verification.unverified_articles``), and a build clears them."""
+    pytest.importorskip("fastapi")
+    from crosscheck.storyline import build_storyline
+    from crosscheck.web.verification import unverified_articles
+
+    base, new = tmp_path / "base", tmp_path / "new"
+    base.mkdir(), new.mkdir()
+    for f in FILES:
+        shutil.copy(f, (new if f.name.startswith("06-") else base) / f.name)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        with store.engine.connect() as conn:
+            assert unverified_articles(store, conn) == []
+        added = store_documents(ingest([new], DEFAULT, store.known_hashes()).documents, store, DEFAULT)
+        link_new_articles(store, added)
+        with store.engine.connect() as conn:
+            assert unverified_articles(store, conn) == added and store.load_record(added[0]).claims
+            assert unverified_articles(store, conn, among=["01-not-this-one"]) == []
+        store.save_storyline(build_storyline(store.stream_records(times=False)))
+        with store.engine.connect() as conn:
+            assert unverified_articles(store, conn) == []

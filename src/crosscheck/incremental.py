@@ -25,7 +25,9 @@ corpus, which is right for a batch but far too slow for one article uploaded int
    events, other entities and other articles' summaries are not rewritten.
 
 Not recomputed here: claims, relations and verdicts (corpus-level comparisons across
-all outlets) — a touched event shows its outlets until the next ``crosscheck build``. A
+all outlets) — a touched event shows its outlets until the next ``crosscheck build``,
+and the web app names the articles whose claims wait for it
+(``web.verification.unverified_articles``). A
 build may also group slightly differently, because the greedy linker visits mentions in
 date order over the whole corpus, while an increment visits only the new ones.
 """
@@ -72,7 +74,8 @@ class IncrementResult:
         return (f"{len(self.articles)} articles linked: {len(self.events_created)} new events, "
                 f"{len(self.events_replaced)} of {self.stored_events} stored events recomputed "
                 f"({self.candidate_events} candidates scored), {len(self.entities_created)} new entities, "
-                f"{len(self.entities_updated)} entities updated")
+                f"{len(self.entities_updated)} entities updated; their claims are compared across sources "
+                f"at the next full build (crosscheck build)")
 
 
 def link_new_articles(

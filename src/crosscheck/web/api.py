@@ -44,7 +44,7 @@ def _filters(entity: str | None = None, outlet: str | None = None,
 Filters = Annotated[events.EventFilter, Depends(_filters)]
 
 
-@router.get("/storyline", summary="Counts, date range and which optional data the store has")
+@router.get("/storyline", summary="Counts, date range, which optional data the store has, and articles added since claims were last compared")
 def storyline(ctx: Ctx) -> dict:
     with ctx.store.engine.connect() as conn:
         return catalog.storyline_summary(ctx.store, conn)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.store import Store
 from crosscheck.web.db import Page, PageOf, count, loads, names, paged
-from crosscheck.web.verification import Verification
+from crosscheck.web.verification import Verification, unverified_articles
 
 GRAPH_NEIGHBOURS = 12  # co-occurring entities drawn on the entity page
 
@@ -147,4 +147,9 @@ def storyline_summary(store: Store, conn: Connection) -> dict:
     return {"counts": {"articles": n("storyline_articles"), "events": n("events"), "entities": n("entities"),
                        "outlets": n_outlets, "stored_articles": n("articles")},
             "date_range": {"first": first, "last": last},
-            "available": Verification.of(store).available}
+            "available": Verification.of(store).available,
+            "unverified_articles": _listed(unverified_articles(store, conn))}
+
+
+def _listed(ids: list[str], limit: int = 100) -> dict:
+    return {"count": len(ids), "ids": ids[:limit]}

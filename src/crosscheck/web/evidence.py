@@ -18,7 +18,7 @@ from crosscheck.store import Store
 from crosscheck.web.db import names
 from crosscheck.web.events import event_row
 from crosscheck.web.highlight import Span, pieces, window
-from crosscheck.web.verification import Verification
+from crosscheck.web.verification import Verification, unverified_articles
 
 LONG_TEXT = 12_000  # longer originals are shown as a window around the evidence
 RADIUS = 3_000
@@ -64,6 +64,7 @@ def event_detail(store: Store, conn: Connection, event_id: str) -> dict | None:
     texts = article_texts(store, conn, sorted({m.article for m in mentions}))
     row["mentions"] = [_mention(m, texts.get(m.article, {})) for m in mentions]
     row["verification"] = Verification.of(store).for_event(conn, event_id, [m.id for m in mentions])
+    row["verification"]["unverified_articles"] = unverified_articles(store, conn, sorted({m.article for m in mentions}))
     return row
 
 

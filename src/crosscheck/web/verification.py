@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, exists, select
 from sqlalchemy.engine import Connection
 
 from crosscheck.store import Store
@@ -48,6 +48,25 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
                 pass
         out[{"article_id": "article", "start_char": "start", "end_char": "end"}.get(k, k)] = v
     return out
+
+
+def unverified_articles(store: Store, conn: Connection, among: list[str] | None = None) -> list[str]:
+    """Storyline articles (of ``among``, when given) that have stored claims none of which
+    the stored verification includes: added by an upload since the last full build.
+
+    Why say so: an upload links its articles into the events at once (incremental
+    linking), but only a full build compares claims across sources. Until then an
+    event lists the new article's outlet while its verdict does not count it, and a
+    reader must not take "single source" or "3 outlets agree" as the whole picture."""
+    raw, verified, listed = store.table("claims"), store.table("storyline_claims"), store.table("storyline_articles")
+    if raw is None or verified is None or listed is None or "article_id" not in raw.c:
+        return []
+    aid = listed.c.article_id  # two index probes per storyline article, not a scan of every claim
+    stmt = (select(aid).where(exists().where(raw.c.article_id == aid))
+            .where(~exists().where(verified.c.article_id == aid)))
+    if among is not None:
+        stmt = stmt.where(aid.in_(sorted(among)))
+    return sorted(conn.execute(stmt).scalars())
 
 
 @dataclass
