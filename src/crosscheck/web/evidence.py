@@ -61,10 +61,11 @@ def event_detail(store: Store, conn: Connection, event_id: str) -> dict | None:
         return None
     events = store.load_events([event_id])
     mentions = sorted(events[0].mentions, key=lambda m: (m.article, m.start)) if events else []
-    texts = article_texts(store, conn, sorted({m.article for m in mentions}))
+    articles = sorted({m.article for m in mentions})
+    texts = article_texts(store, conn, articles)
     row["mentions"] = [_mention(m, texts.get(m.article, {})) for m in mentions]
     row["verification"] = Verification.of(store).for_event(conn, event_id, [m.id for m in mentions])
-    row["verification"]["unverified_articles"] = unverified_articles(store, conn, sorted({m.article for m in mentions}))
+    row["verification"]["unverified_articles"] = unverified_articles(store, conn, articles)
     return row
 
 
