@@ -228,6 +228,13 @@ def test_incremental_ingest_touches_only_linked_events(client):
         assert 'id="unverified"' in html and "gulf-courier-heron" in html and "crosscheck build" in html
     untouched_page = client.get(f"/events/{sorted(untouched)[0]}").text
     assert 'id="unverified"' not in untouched_page
+    assert client.post("/api/v1/build").status_code == 401
+    rebuilt = wait(client, client.post("/api/v1/build", headers=AUTH).json()["job"])
+    assert rebuilt["status"] == "done" and rebuilt["result"]["claims"] > 0, rebuilt
+    assert client.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": []}
+    assert 'id="unverified"' not in client.get("/").text
+    claims = client.get("/api/v1/claims", params={"article": "gulf-courier-heron"}).json()["items"]
+    assert claims and all(c["cluster"] for c in claims)  # its claims now take part in the comparison
     again = wait(client, client.post("/api/v1/ingest/articles", json=body, headers=AUTH).json()["job"])
     assert again["status"] == "done" and again["articles"] == [] and again["skipped"]
 

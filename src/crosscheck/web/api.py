@@ -186,6 +186,12 @@ async def ingest_files(ctx: Ctx, files: Annotated[list[UploadFile], File(descrip
     return _accepted(ctx, uploads)
 
 
+@router.post("/build", status_code=202, dependencies=[Depends(bearer)],
+             summary="Rebuild the storyline over the whole store (claims compared across sources); returns a job to poll")
+def build(ctx: Ctx) -> dict:
+    return {"job": ctx.jobs.submit_build().as_dict()}
+
+
 @router.get("/jobs", summary="Recent ingest jobs")
 def list_jobs(ctx: Ctx) -> dict:
     items = [j.as_dict() for j in ctx.jobs.recent()]

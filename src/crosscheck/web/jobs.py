@@ -5,7 +5,9 @@ so jobs run one after another in submission order (no two increments race on the
 events), while the server keeps answering reads. The spaCy pipeline is loaded once, on
 the first job, and reused. A job runs exactly the pipeline's per-article stages
 (``core.store_documents``) and then links the new articles incrementally
-(``incremental.link_new_articles``); see that module for what is recomputed.
+(``incremental.link_new_articles``); see that module for what is recomputed. A build
+job (``POST /api/v1/build``) rebuilds the whole storyline, as ``crosscheck build`` does:
+what compares uploaded articles' claims across sources.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from crosscheck.incremental import link_new_articles
 from crosscheck.ingest import ingest
 from crosscheck.settings import Settings
 from crosscheck.store import Store
+from crosscheck.storyline import build_storyline
 from crosscheck.web.uploads import Upload, relabel_path, settle_ids, stage
 
 KEEP_JOBS = 200  # finished jobs remembered for polling; older ones are forgotten
@@ -34,7 +37,7 @@ KEEP_JOBS = 200  # finished jobs remembered for polling; older ones are forgotte
 class Job:
     id: str
     status: str = "queued"  # queued, running, done, failed
-    stage: str = "queued"  # queued, read, clean, analyse, link, done
+    stage: str = "queued"  # queued, read, clean, analyse, link, build, done
     done: int = 0
     total: int = 0
     message: str = ""
@@ -63,12 +66,21 @@ class IngestService:
         self._analyzer_factory = analyzer_factory
 
     def submit(self, uploads: list[Upload]) -> Job:
+        return self._queue(lambda job: self._run(job, uploads))
+
+    def submit_build(self) -> Job:
+        """A full build of the stored storyline, queued behind the uploads before it:
+        what compares the uploaded articles' claims across sources (see
+        ``web.verification.unverified_articles``)."""
+        return self._queue(self._build)
+
+    def _queue(self, work: Callable[[Job], None]) -> Job:
         job = Job(uuid.uuid4().hex)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP_JOBS:
                 self._jobs.popitem(last=False)
-        self._executor.submit(self._run, job, uploads)
+        self._executor.submit(self._guarded, job, work)
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -95,21 +107,37 @@ class IngestService:
             job.stage, job.done, job.total = stage_name, done, total
         return report
 
-    def _run(self, job: Job, uploads: list[Upload]) -> None:
-        job.status, job.stage = "running", "read"
+    @staticmethod
+    def _guarded(job: Job, work: Callable[[Job], None]) -> None:
         try:
-            added = self._store_uploads(job, uploads)
-            job.stage, job.done, job.total = "link", 0, 1
-            if added:
-                result = link_new_articles(self.store, added, self.settings)
-                job.result = {**asdict(result), "summary": result.summary()}
-            job.articles = added
-            job.message = job.result["summary"] if job.result else "nothing new to add"
-            job.status, job.stage, job.done = "done", "done", 1
+            work(job)
+            job.status, job.stage, job.done = "done", "done", max(job.done, 1)
         except Exception as exc:  # the job fails with the reason; the server goes on
             job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
         finally:
             job.finished = time.time()
+
+    def _run(self, job: Job, uploads: list[Upload]) -> None:
+        job.status, job.stage = "running", "read"
+        added = self._store_uploads(job, uploads)
+        job.stage, job.done, job.total = "link", 0, 1
+        if added:
+            result = link_new_articles(self.store, added, self.settings)
+            job.result = {**asdict(result), "summary": result.summary()}
+        job.articles = added
+        job.message = job.result["summary"] if job.result else "nothing new to add"
+
+    def _build(self, job: Job) -> None:
+        job.status, job.stage, job.total = "running", "build", 1
+        if not self.store.known_hashes():
+            raise ValueError("the store holds no articles yet: upload some first")
+        storyline = build_storyline(self.store.stream_records(times=False), settings=self.settings)
+        self.store.save_storyline(storyline)
+        job.articles = [a.id for a in storyline.articles]
+        job.message = (f"rebuilt the storyline over {len(storyline.articles)} articles: {len(storyline.events)} "
+                       f"events, {len(storyline.claims)} claims compared across sources")
+        job.result = {"mode": "full", "events": len(storyline.events), "claims": len(storyline.claims),
+                      "summary": job.message}
 
     def _store_uploads(self, job: Job, uploads: list[Upload]) -> list[str]:
         """Stage, read and store the uploads (pipeline steps 1-7); returns the new ids."""
