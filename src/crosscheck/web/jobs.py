@@ -111,7 +111,7 @@ class IngestService:
     def _guarded(job: Job, work: Callable[[Job], None]) -> None:
         try:
             work(job)
-            job.status, job.stage, job.done = "done", "done", max(job.done, 1)
+            job.status, job.stage, job.done = "done", "done", 1
         except Exception as exc:  # the job fails with the reason; the server goes on
             job.status, job.message = "failed", f"{type(exc).__name__}: {exc}"
         finally:
