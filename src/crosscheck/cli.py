@@ -117,17 +117,14 @@ def _timeline(args, reporter) -> int:
 
 
 def _build(args, reporter) -> int:
-    from crosscheck.core import write_outputs
-    from crosscheck.heap import frozen_heap
+    from crosscheck.core import rebuild, write_outputs
     from crosscheck.store import Store
-    from crosscheck.storyline import build_storyline
 
-    with Store(args.db) as store, frozen_heap() as keep:
+    with Store(args.db) as store:
         if not store.known_hashes():
             reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
             return EXIT_NOTHING
-        storyline = build_storyline(store.stream_records(times=False), checkpoint=keep)
-        store.save_storyline(storyline)
+        storyline = rebuild(store)
     write_outputs(storyline, args.out)
     reporter.summary(f"{len(storyline.articles)} articles, {len(storyline.events)} events written to {args.out}")
     return EXIT_OK

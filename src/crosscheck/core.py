@@ -94,15 +94,25 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     added = store_documents(documents, store, settings, progress, extractor, result.duplicates, errors, analyzer)
     del documents
     release()  # the model (unless the caller keeps it) and the per-article batches: see crosscheck.heap
-    with frozen_heap() as keep:  # each phase's result is long-lived: see crosscheck.heap
-        records = store.stream_records(times=False)  # read chunk by chunk; the storyline never reads times
-        progress("storyline", 0, 1)
-        storyline = build_storyline(records, settings=settings, errors=errors, duplicates=result.duplicates,
-                                    linker=linker_for(settings), checkpoint=keep)
-        keep()
-        store.save_storyline(storyline)
+    progress("storyline", 0, 1)
+    storyline = rebuild(store, settings, errors=errors, duplicates=result.duplicates)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
     return RunResult(storyline, added, errors, skipped)
+
+
+def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[InputError] = (),
+            duplicates: Sequence[DuplicateRecord] = ()) -> Storyline:
+    """The storyline of everything stored, built and saved: the end of ``run``, ``crosscheck
+    build``, the web app's build job and its first upload. The records are read from the
+    store chunk by chunk (``Store.stream_records``; the storyline never reads time
+    expressions), and each phase's long-lived result is kept out of the garbage
+    collector's full passes (see crosscheck.heap)."""
+    with frozen_heap() as keep:
+        storyline = build_storyline(store.stream_records(times=False), settings=settings, errors=errors,
+                                    duplicates=duplicates, linker=linker_for(settings), checkpoint=keep)
+        keep()
+        store.save_storyline(storyline)
+    return storyline
 
 
 def store_documents(

@@ -43,13 +43,14 @@ from typing import Iterable, Sequence
 
 from sqlalchemy import func, select
 
+from crosscheck.core import rebuild
 from crosscheck.entities import Resolver, RuleResolver
 from crosscheck.link import REPRESENTATIVES, article_context, cluster_score, event_of, mention_order
 from crosscheck.link_blocking import representatives
 from crosscheck.models import ArticleRecord, Entity, EntityMention, EntityRef, Event, EventMention
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
-from crosscheck.storyline import attach_entity_ids, build_storyline, summarize_article
+from crosscheck.storyline import attach_entity_ids, summarize_article
 
 STORED = "\x00stored:"  # article-id prefix of the stored entities' pseudo-mentions
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -84,8 +85,7 @@ def link_new_articles(
     """Link the stored articles ``article_ids`` into the stored storyline (steps above)."""
     records = [r for r in (store.load_record(a) for a in article_ids) if r is not None]
     if not _has_storyline(store):
-        storyline = build_storyline(store.stream_records(times=False), settings=settings)
-        store.save_storyline(storyline)
+        rebuild(store, settings)
         return IncrementResult("full", [r.id for r in records])
     result = IncrementResult("incremental", [r.id for r in records], stored_events=_count(store, "events"))
     entities, ids, created = _resolve(store, records, resolver or RuleResolver())

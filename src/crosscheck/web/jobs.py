@@ -22,12 +22,11 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from crosscheck.core import store_documents
+from crosscheck.core import rebuild, store_documents
 from crosscheck.incremental import link_new_articles
 from crosscheck.ingest import ingest
 from crosscheck.settings import Settings
 from crosscheck.store import Store
-from crosscheck.storyline import build_storyline
 from crosscheck.web.uploads import Upload, relabel_path, settle_ids, stage
 
 KEEP_JOBS = 200  # finished jobs remembered for polling; older ones are forgotten
@@ -131,8 +130,7 @@ class IngestService:
         job.status, job.stage, job.total = "running", "build", 1
         if not self.store.known_hashes():
             raise ValueError("the store holds no articles yet: upload some first")
-        storyline = build_storyline(self.store.stream_records(times=False), settings=self.settings)
-        self.store.save_storyline(storyline)
+        storyline = rebuild(self.store, self.settings)
         job.articles = [a.id for a in storyline.articles]
         job.message = (f"rebuilt the storyline over {len(storyline.articles)} articles: {len(storyline.events)} "
                        f"events, {len(storyline.claims)} claims compared across sources")
