@@ -23,7 +23,14 @@ its children's (worker processes), and the whole process tree sampled every 0.2 
 Time per stage (``--workers 1``): the stage functions are wrapped by this script only,
 so the product carries no timing code.
 
+GPU: ``--devices cpu,gpu`` measures both sides on each device in the same run. On "gpu"
+spaCy alone calls ``spacy.require_gpu()`` and the pipeline runs with ``device="auto"``
+(``spacy.prefer_gpu()``); each child records which thinc ops it ran on, so a GPU figure
+cannot silently be a CPU one. A device that fails is recorded with its error and the
+other devices are still measured.
+
 Usage: python benchmarks/throughput.py [--limit N] [--scale 1,4] [--workers 1,2] [--repeat 2]
+       [--devices cpu,gpu] [--batch-size 64] [--corpus DIR]
 Writes benchmarks/results/throughput.json (or --out); an invocation replaces the entry
 of the same command there and keeps the others.
 """
@@ -74,10 +81,10 @@ STAGES = [
 
 
 # --------------------------------------------------------------------------- corpus
-def prepare(dest: Path, limit: int, scale: int) -> Path:
-    """``limit`` articles (spread over the sections, 0 = all), plus ``scale - 1`` perturbed
-    copies of each, under ``dest``."""
-    files = sorted(BBC.glob("*/*.txt"))
+def prepare(corpus: Path, dest: Path, limit: int, scale: int) -> Path:
+    """``limit`` articles of ``corpus`` (spread over the sections, 0 = all), plus
+    ``scale - 1`` perturbed copies of each, under ``dest``."""
+    files = sorted(corpus.glob("*/*.txt"))
     if limit:
         step = max(1, len(files) // limit)
         files = files[::step][:limit]
@@ -157,7 +164,23 @@ def _texts(folder: Path) -> list[str]:
     return [decode_bytes(f.read_bytes())[0] for f in sorted(folder.rglob("*.txt"))]
 
 
-def child_spacy(folder: Path, workers: int, unit: str) -> dict:
+def _ops_name() -> str:
+    """The thinc ops spaCy's models run on now: "NumpyOps" (CPU) or "CupyOps" (GPU)."""
+    from thinc.api import get_current_ops
+
+    return type(get_current_ops()).__name__
+
+
+def _gpu_pool_mb() -> float | None:
+    """GPU memory held by cupy's pool (where spaCy's GPU arrays live), or None on the CPU."""
+    if _ops_name() != "CupyOps":
+        return None
+    import cupy
+
+    return round(cupy.get_default_memory_pool().total_bytes() / 2**20, 1)
+
+
+def child_spacy(folder: Path, workers: int, unit: str, device: str, batch_size: int) -> dict:
     texts = _texts(folder)
     if unit == "paragraph":
         items = [p for t in texts for p in t.split("\n") if p.strip()]
@@ -168,10 +191,13 @@ def child_spacy(folder: Path, workers: int, unit: str) -> dict:
     t0 = time.perf_counter()
     import spacy
 
+    if device == "gpu":
+        spacy.require_gpu()  # raises where no GPU is usable: a GPU figure is never a CPU one
     nlp = spacy.load(MODEL)
-    tokens = sum(len(doc) for doc in nlp.pipe(items, n_process=workers))
+    tokens = sum(len(doc) for doc in nlp.pipe(items, n_process=workers, batch_size=batch_size))
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "tokens": tokens, **_memory(sampler)}
+    return {"seconds": seconds, "tokens": tokens, "ops": _ops_name(), "gpu_pool_mb": _gpu_pool_mb(),
+            **_memory(sampler)}
 
 
 def _rss_mb() -> float:
@@ -208,7 +234,7 @@ def _install_timers(times: dict, rss: dict) -> list[str]:
     return missing
 
 
-def child_pipeline(folder: Path, workers: int, stages: bool) -> dict:
+def child_pipeline(folder: Path, workers: int, stages: bool, device: str, batch_size: int) -> dict:
     from crosscheck.core import run
     from crosscheck.settings import Settings
 
@@ -219,10 +245,12 @@ def child_pipeline(folder: Path, workers: int, stages: bool) -> dict:
     sampler = TreeSampler()
     sampler.start()
     t0 = time.perf_counter()
-    storyline = run([folder], settings=Settings(workers=workers, quiet=True), db_url=f"sqlite:///{work}/run.db",
-                    out=work / "out")
+    settings = Settings(workers=workers, quiet=True, device="cpu" if device == "cpu" else "auto",
+                        batch_size=batch_size)
+    storyline = run([folder], settings=settings, db_url=f"sqlite:///{work}/run.db", out=work / "out")
     seconds = time.perf_counter() - t0
-    result = {"seconds": seconds, "articles_stored": len(storyline.articles), "events": len(storyline.events),
+    result = {"seconds": seconds, "ops": _ops_name(), "gpu_pool_mb": _gpu_pool_mb(), "articles_stored": len(storyline.articles),
+              "events": len(storyline.events),
               "entities": len(storyline.entities), **_memory(sampler),
               "db_mb": round((work / "run.db").stat().st_size / 2**20, 1)}
     if stages:
@@ -234,11 +262,19 @@ def child_pipeline(folder: Path, workers: int, stages: bool) -> dict:
     return result
 
 
+class ChildFailed(RuntimeError):
+    """A measuring child process failed; the message is its last line of error output."""
+
+
 def _spawn(args: list[str]) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         path = fh.name
     try:
-        subprocess.run([sys.executable, __file__, *args, "--result", path], check=True)
+        done = subprocess.run([sys.executable, __file__, *args, "--result", path], stderr=subprocess.PIPE, text=True)
+        sys.stderr.write(done.stderr)
+        if done.returncode:
+            reason = (done.stderr.strip().splitlines() or ["(no error output)"])[-1]
+            raise ChildFailed(f"{args[1]} child exited {done.returncode}: {reason}")
         return json.loads(Path(path).read_text())
     finally:
         os.unlink(path)
@@ -251,7 +287,8 @@ def _best(runs: list[dict]) -> dict:
     return {**best, "all_seconds": [round(r["seconds"], 1) for r in runs]}
 
 
-def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: int) -> dict:
+def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: int, device: str = "cpu",
+            batch_size: int = 64) -> dict:
     """spaCy alone and the pipeline, ``repeat`` times interleaved (so a busy spell on the
     shared machine hits both sides alike); the fastest run of each side counts."""
     texts = _texts(folder)
@@ -259,13 +296,14 @@ def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: 
     rate = lambda r: {"articles_per_s": round(len(texts) / r["seconds"], 2),
                       "words_per_s": round(words / r["seconds"], 1)}
     tries: dict[str, list[dict]] = defaultdict(list)
+    common = ["--device", device, "--batch-size", str(batch_size)]
     for _ in range(repeat):
         for unit in units:
             tries[unit].append(_spawn(["--child", "spacy", "--input", str(folder), "--workers", str(workers),
-                                       "--unit", unit]))
+                                       "--unit", unit, *common]))
             print(f"  spaCy alone ({unit}s, n_process={workers}): {tries[unit][-1]['seconds']:.1f} s", flush=True)
-        tries["pipeline"].append(_spawn(["--child", "pipeline", "--input", str(folder), "--workers", str(workers)]
-                                        + (["--stages"] if stages else [])))
+        tries["pipeline"].append(_spawn(["--child", "pipeline", "--input", str(folder), "--workers", str(workers),
+                                         *common] + (["--stages"] if stages else [])))
         print(f"  crosscheck run (--workers {workers}): {tries['pipeline'][-1]['seconds']:.1f} s", flush=True)
     spacy_runs = {}
     for unit in units:
@@ -280,7 +318,7 @@ def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: 
     base_unit = min(spacy_runs, key=lambda u: spacy_runs[u]["seconds"])
     ratio = spacy_runs[base_unit]["seconds"] / p["seconds"]
     print(f"  ratio pipeline/spaCy-alone throughput: {ratio:.2f} (baseline: {base_unit}s)", flush=True)
-    return {"workers": workers, "articles": len(texts), "words": words, "spacy_alone": spacy_runs,
+    return {"device": device, "batch_size": batch_size, "workers": workers, "articles": len(texts), "words": words, "spacy_alone": spacy_runs,
             "baseline_unit": base_unit, "pipeline": pipe, "ratio_vs_spacy": round(ratio, 3)}
 
 
@@ -293,36 +331,46 @@ def main() -> None:
                     help="spaCy-alone input units tried with --workers 1 (the faster is the baseline; "
                          "other worker counts use the first)")
     ap.add_argument("--repeat", type=int, default=1, help="runs of each side, interleaved; the fastest counts")
+    ap.add_argument("--devices", default="cpu", help="comma-separated devices, e.g. cpu,gpu (gpu: spaCy on CUDA)")
+    ap.add_argument("--batch-size", type=int, default=64, help="paragraphs per nlp.pipe batch, both sides")
+    ap.add_argument("--corpus", default=str(BBC), help="folder of section folders of .txt articles (BBC layout)")
+    ap.add_argument("--note", default="2 cores shared with other engineers' work while measured",
+                    help="what to record about the machine")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "throughput.json"))
     ap.add_argument("--child", choices=["spacy", "pipeline"], help=argparse.SUPPRESS)
     ap.add_argument("--input", help=argparse.SUPPRESS)
     ap.add_argument("--unit", default="article", help=argparse.SUPPRESS)
     ap.add_argument("--stages", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--device", default="cpu", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         workers = int(args.workers)
-        res = (child_spacy(Path(args.input), workers, args.unit) if args.child == "spacy"
-               else child_pipeline(Path(args.input), workers, args.stages))
+        res = (child_spacy(Path(args.input), workers, args.unit, args.device, args.batch_size)
+               if args.child == "spacy" else
+               child_pipeline(Path(args.input), workers, args.stages, args.device, args.batch_size))
         Path(args.result).write_text(json.dumps(res))
         return
-    if not BBC.exists():
-        sys.exit(f"{BBC} is not available on this machine; nothing measured")
+    corpus = Path(args.corpus)
+    if not corpus.exists():
+        sys.exit(f"{corpus} is not available on this machine; nothing measured")
     runs = []
     load_before = os.getloadavg()
     for scale in [int(s) for s in args.scale.split(",")]:
         with tempfile.TemporaryDirectory(prefix="cc-bbc-") as tmp:
-            folder = prepare(Path(tmp), args.limit, scale)
-            for workers in [int(w) for w in args.workers.split(",")]:
-                print(f"scale {scale}x, {sum(1 for _ in folder.rglob('*.txt'))} articles, workers {workers}:", flush=True)
-                units = args.units.split(",") if workers == 1 else args.units.split(",")[:1]
-                runs.append({"scale": scale, **measure(folder, workers, units, (workers == 1), args.repeat)})
+            folder = prepare(corpus, Path(tmp), args.limit, scale)
+            for device in args.devices.split(","):
+                for workers in [int(w) for w in args.workers.split(",")]:
+                    print(f"scale {scale}x, {sum(1 for _ in folder.rglob('*.txt'))} articles, {device}, "
+                          f"workers {workers}:", flush=True)
+                    units = args.units.split(",") if workers == 1 else args.units.split(",")[:1]
+                    runs.append({"scale": scale, **_measure_or_error(folder, workers, units, args, device)})
     invocation = {
         "command": "python benchmarks/throughput.py " + _measured_args(sys.argv[1:]), "limit": args.limit,
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                     "load_avg_before": [round(x, 2) for x in load_before],
                     "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-                    "note": "2 cores shared with other engineers' work while measured"},
+                    "note": args.note},
         "runs": runs,
     }
     out = Path(args.out)
@@ -333,6 +381,16 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"wrote {out}")
+
+
+def _measure_or_error(folder: Path, workers: int, units: list[str], args, device: str) -> dict:
+    """One device's measurement, or its error: a GPU that cannot be used is a result to
+    record, and the other devices are still measured."""
+    try:
+        return measure(folder, workers, units, workers == 1, args.repeat, device, args.batch_size)
+    except ChildFailed as exc:
+        print(f"  {device}: failed ({exc})", flush=True)
+        return {"device": device, "workers": workers, "error": str(exc)}
 
 
 def _measured_args(argv: list[str]) -> str:
