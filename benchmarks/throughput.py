@@ -30,7 +30,7 @@ cannot silently be a CPU one. A device that fails is recorded with its error and
 other devices are still measured.
 
 Usage: python benchmarks/throughput.py [--limit N] [--scale 1,4] [--workers 1,2] [--repeat 2]
-       [--devices cpu,gpu] [--batch-size 64] [--corpus DIR]
+       [--devices cpu,gpu] [--batch-size 64] [--articles-per-batch 32] [--corpus DIR]
 Writes benchmarks/results/throughput.json (or --out); an invocation replaces the entry
 of the same command there and keeps the others.
 """
@@ -234,7 +234,8 @@ def _install_timers(times: dict, rss: dict) -> list[str]:
     return missing
 
 
-def child_pipeline(folder: Path, workers: int, stages: bool, device: str, batch_size: int) -> dict:
+def child_pipeline(folder: Path, workers: int, stages: bool, device: str, batch_size: int,
+                   articles_per_batch: int) -> dict:
     from crosscheck.core import run
     from crosscheck.settings import Settings
 
@@ -246,7 +247,7 @@ def child_pipeline(folder: Path, workers: int, stages: bool, device: str, batch_
     sampler.start()
     t0 = time.perf_counter()
     settings = Settings(workers=workers, quiet=True, device="cpu" if device == "cpu" else "auto",
-                        batch_size=batch_size)
+                        batch_size=batch_size, articles_per_batch=articles_per_batch)
     storyline = run([folder], settings=settings, db_url=f"sqlite:///{work}/run.db", out=work / "out")
     seconds = time.perf_counter() - t0
     result = {"seconds": seconds, "ops": _ops_name(), "gpu_pool_mb": _gpu_pool_mb(), "articles_stored": len(storyline.articles),
@@ -288,7 +289,7 @@ def _best(runs: list[dict]) -> dict:
 
 
 def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: int, device: str = "cpu",
-            batch_size: int = 64) -> dict:
+            batch_size: int = 64, articles_per_batch: int = 32) -> dict:
     """spaCy alone and the pipeline, ``repeat`` times interleaved (so a busy spell on the
     shared machine hits both sides alike); the fastest run of each side counts."""
     texts = _texts(folder)
@@ -296,7 +297,7 @@ def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: 
     rate = lambda r: {"articles_per_s": round(len(texts) / r["seconds"], 2),
                       "words_per_s": round(words / r["seconds"], 1)}
     tries: dict[str, list[dict]] = defaultdict(list)
-    common = ["--device", device, "--batch-size", str(batch_size)]
+    common = ["--device", device, "--batch-size", str(batch_size), "--articles-per-batch", str(articles_per_batch)]
     for _ in range(repeat):
         for unit in units:
             tries[unit].append(_spawn(["--child", "spacy", "--input", str(folder), "--workers", str(workers),
@@ -318,7 +319,8 @@ def measure(folder: Path, workers: int, units: list[str], stages: bool, repeat: 
     base_unit = min(spacy_runs, key=lambda u: spacy_runs[u]["seconds"])
     ratio = spacy_runs[base_unit]["seconds"] / p["seconds"]
     print(f"  ratio pipeline/spaCy-alone throughput: {ratio:.2f} (baseline: {base_unit}s)", flush=True)
-    return {"device": device, "batch_size": batch_size, "workers": workers, "articles": len(texts), "words": words, "spacy_alone": spacy_runs,
+    return {"device": device, "batch_size": batch_size, "articles_per_batch": articles_per_batch, "workers": workers,
+            "articles": len(texts), "words": words, "spacy_alone": spacy_runs,
             "baseline_unit": base_unit, "pipeline": pipe, "ratio_vs_spacy": round(ratio, 3)}
 
 
@@ -333,6 +335,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=1, help="runs of each side, interleaved; the fastest counts")
     ap.add_argument("--devices", default="cpu", help="comma-separated devices, e.g. cpu,gpu (gpu: spaCy on CUDA)")
     ap.add_argument("--batch-size", type=int, default=64, help="paragraphs per nlp.pipe batch, both sides")
+    ap.add_argument("--articles-per-batch", type=int, default=32,
+                    help="articles per call of the pipeline's per-article stages")
     ap.add_argument("--corpus", default=str(BBC), help="folder of section folders of .txt articles (BBC layout)")
     ap.add_argument("--note", default="2 cores shared with other engineers' work while measured",
                     help="what to record about the machine")
@@ -348,7 +352,8 @@ def main() -> None:
         workers = int(args.workers)
         res = (child_spacy(Path(args.input), workers, args.unit, args.device, args.batch_size)
                if args.child == "spacy" else
-               child_pipeline(Path(args.input), workers, args.stages, args.device, args.batch_size))
+               child_pipeline(Path(args.input), workers, args.stages, args.device, args.batch_size,
+                              args.articles_per_batch))
         Path(args.result).write_text(json.dumps(res))
         return
     corpus = Path(args.corpus)
@@ -387,7 +392,8 @@ def _measure_or_error(folder: Path, workers: int, units: list[str], args, device
     """One device's measurement, or its error: a GPU that cannot be used is a result to
     record, and the other devices are still measured."""
     try:
-        return measure(folder, workers, units, workers == 1, args.repeat, device, args.batch_size)
+        return measure(folder, workers, units, workers == 1, args.repeat, device, args.batch_size,
+                       args.articles_per_batch)
     except ChildFailed as exc:
         print(f"  {device}: failed ({exc})", flush=True)
         return {"device": device, "workers": workers, "error": str(exc)}

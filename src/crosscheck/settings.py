@@ -19,6 +19,7 @@ class Settings:
     link_window_days: int = 3  # event mentions further apart are never one event
     link_threshold: float = 0.45  # similarity needed to merge two event mentions
     batch_size: int = 64  # paragraphs per nlp.pipe batch
+    articles_per_batch: int = 32  # articles per call of the per-article stages (core.articles_per_batch)
     workers: int = 1  # processes for the per-article stages (parallel.py); 1 = in this process
     engine: str = "local"  # "local" (this machine) or "ray" (ray_engine.py)
     engine_address: str | None = None  # Ray cluster address ("auto", "ray://host:10001"); None starts a local one
