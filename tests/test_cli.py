@@ -51,3 +51,35 @@ def test_export_before_any_run_is_a_clear_error(tmp_path, capsys):
     assert code == 4
     err = capsys.readouterr().err
     assert "no storyline stored yet" in err and "Traceback" not in err
+
+
+def _gpu_usable() -> bool:
+    from thinc.util import gpu_is_available
+
+    return gpu_is_available()
+
+
+def test_device_gpu_without_a_gpu_is_one_clear_line_and_stores_nothing(tmp_path, capsys):
+    """A run asked to use a GPU never quietly runs on the CPU; where none is usable it
+    stops before reading anything, with the reason (CI has no CuPy)."""
+    if _gpu_usable():
+        pytest.skip("a GPU is usable here: --device gpu would run")
+    from conftest import ROOT
+
+    db = tmp_path / "gpu.db"
+    code = main(["run", str(ROOT / "examples" / "harbor-accord"), "--device", "gpu", "--db", str(db),
+                 "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--device gpu: no usable GPU (" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists() and not db.exists()
+
+
+def test_use_device_names_where_spacy_runs():
+    from crosscheck.nlp import DeviceUnavailable, use_device
+
+    assert use_device("cpu") == "cpu"
+    assert use_device("auto") == ("gpu" if _gpu_usable() else "cpu")
+    if not _gpu_usable():
+        with pytest.raises(DeviceUnavailable, match=r"\S"):
+            use_device("gpu")

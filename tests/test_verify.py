@@ -266,6 +266,11 @@ def test_torch_device_follows_the_run_device():
     import torch
 
     assert torch_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        from crosscheck.nlp import DeviceUnavailable
+
+        with pytest.raises(DeviceUnavailable, match="no CUDA device"):
+            torch_device("gpu")
 
 
 def test_embeddings_strategy_end_to_end_when_installed(tmp_path):

@@ -40,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--workers", type=_positive, default=1, help="processes for the per-article stages (default: 1, this process)")
     scale.add_argument("--engine", choices=["local", "ray"], default="local", help="run the per-article stages and linking on this machine or on Ray (default: local; ray needs the 'ray' extra)")
     scale.add_argument("--address", default=None, help="Ray cluster to join with --engine ray: 'auto' or 'ray://host:10001' (default: start a local one)")
-    scale.add_argument("--device", choices=["auto", "cpu"], default="auto", help="spaCy on a GPU when one is usable (auto) or always on the CPU")
+    scale.add_argument("--device", choices=["auto", "gpu", "cpu"], default="auto", help="spaCy on a GPU when one is usable (auto), on a GPU or not at all (gpu: needs CuPy), or always on the CPU")
     p = sub.add_parser("run", parents=[common, outp, scale], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
     p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs, .warc/.warc.gz web archives)")
     p = sub.add_parser("ingest", parents=[common, scale], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
@@ -91,6 +91,14 @@ def _run(args, reporter) -> int:
     from crosscheck.settings import Settings
     from crosscheck.store import Store
 
+    from crosscheck.nlp import DeviceUnavailable, use_device
+
+    if args.device == "gpu":  # before anything is read or stored: the run would fail in its first batch
+        try:
+            use_device("gpu")
+        except DeviceUnavailable as exc:
+            reporter.error(f"--device gpu: no usable GPU ({exc}); use --device auto or cpu")
+            return EXIT_USAGE
     missing = [p for p in args.paths if not Path(p).exists()]
     for p in missing:
         reporter.error(f"{p}: no such file or folder")

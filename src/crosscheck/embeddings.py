@@ -22,12 +22,19 @@ def available() -> bool:
 
 def torch_device(choice: str) -> str:
     """The torch device for a run's ``--device``: "cpu" when asked, else CUDA when torch
-    sees a GPU ("auto"), so the embedding strategy uses a GPU where spaCy would."""
+    sees a GPU ("auto"), so the embedding strategy uses a GPU where spaCy would; "gpu"
+    where torch sees none is ``DeviceUnavailable``, as for spaCy."""
     if choice == "cpu":
         return "cpu"
     import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if choice == "gpu":
+        from crosscheck.nlp import DeviceUnavailable
+
+        raise DeviceUnavailable("torch sees no CUDA device (the embeddings extra pins the CPU build of torch)")
+    return "cpu"
 
 
 def encoder(device: str = "cpu", batch_size: int = 32) -> Encode:

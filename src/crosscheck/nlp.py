@@ -44,6 +44,30 @@ class Analysis:
     mentions: list[EntityMention]
 
 
+class DeviceUnavailable(RuntimeError):
+    """``--device gpu`` where no GPU is usable; the message says why (CuPy missing, no
+    device visible)."""
+
+
+def use_device(device: str) -> str:
+    """Put spaCy (thinc) of this process on the device a run asks for and say which it
+    got, "gpu" or "cpu". "auto": a GPU when one is usable (CuPy installed and a device
+    visible), else the CPU; "gpu": a GPU or ``DeviceUnavailable``, so a run asked to use
+    one never quietly runs on the CPU; "cpu": always the CPU. Call it before loading a
+    model: a loaded model stays where it was loaded."""
+    if device == "cpu":
+        return "cpu"
+    import spacy
+
+    if device != "gpu":
+        return "gpu" if spacy.prefer_gpu() else "cpu"
+    try:
+        spacy.require_gpu()
+    except Exception as exc:  # thinc raises ValueError, CuPy its own CUDA errors
+        raise DeviceUnavailable(str(exc) or type(exc).__name__) from None
+    return "gpu"
+
+
 class Analyzer:
     """Loads the spaCy pipeline once and analyses many documents in batches."""
 
@@ -51,8 +75,7 @@ class Analyzer:
         import spacy
 
         self.settings = settings
-        if settings.device != "cpu":  # a GPU when spaCy can use one (cupy installed), else the CPU
-            spacy.prefer_gpu()
+        self.device = use_device(settings.device)
         self.nlp = spacy.load(settings.spacy_model)
         self._warm_left = WARM_PARAGRAPHS
 

@@ -23,7 +23,7 @@ class Settings:
     workers: int = 1  # processes for the per-article stages (parallel.py); 1 = in this process
     engine: str = "local"  # "local" (this machine) or "ray" (ray_engine.py)
     engine_address: str | None = None  # Ray cluster address ("auto", "ray://host:10001"); None starts a local one
-    device: str = "auto"  # spaCy on a GPU when one is usable ("auto"), or always "cpu"
+    device: str = "auto"  # spaCy on a GPU when one is usable ("auto"), always ("gpu") or never ("cpu"): nlp.use_device
     db_url: str = "sqlite:///crosscheck.db"
     quiet: bool = False
     extra: dict = field(default_factory=dict, hash=False, compare=False)
