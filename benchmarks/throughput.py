@@ -24,9 +24,10 @@ Time per stage (``--workers 1``): the stage functions are wrapped by this script
 so the product carries no timing code.
 
 GPU: ``--devices cpu,gpu`` measures both sides on each device in the same run. On "gpu"
-spaCy alone calls ``spacy.require_gpu()`` and the pipeline runs with ``device="auto"``
-(``spacy.prefer_gpu()``); each child records which thinc ops it ran on, so a GPU figure
-cannot silently be a CPU one. A device that fails is recorded with its error and the
+spaCy alone calls ``spacy.require_gpu()`` and the pipeline runs with ``device="gpu"``
+(the same call, ``nlp.use_device``); each child also records which thinc ops it ran on,
+so a GPU figure cannot silently be a CPU one. (The lent machine's run used
+``device="auto"`` with the same effect: its JSON shows CupyOps.) A device that fails is recorded with its error and the
 other devices are still measured.
 
 Usage: python benchmarks/throughput.py [--limit N] [--scale 1,4] [--workers 1,2] [--repeat 2]
@@ -246,12 +247,12 @@ def child_pipeline(folder: Path, workers: int, stages: bool, device: str, batch_
     sampler = TreeSampler()
     sampler.start()
     t0 = time.perf_counter()
-    settings = Settings(workers=workers, quiet=True, device="cpu" if device == "cpu" else "auto",
-                        batch_size=batch_size, articles_per_batch=articles_per_batch)
+    settings = Settings(workers=workers, quiet=True, device=device, batch_size=batch_size,
+                        articles_per_batch=articles_per_batch)
     storyline = run([folder], settings=settings, db_url=f"sqlite:///{work}/run.db", out=work / "out")
     seconds = time.perf_counter() - t0
-    result = {"seconds": seconds, "ops": _ops_name(), "gpu_pool_mb": _gpu_pool_mb(), "articles_stored": len(storyline.articles),
-              "events": len(storyline.events),
+    result = {"seconds": seconds, "ops": _ops_name(), "gpu_pool_mb": _gpu_pool_mb(),
+              "articles_stored": len(storyline.articles), "events": len(storyline.events),
               "entities": len(storyline.entities), **_memory(sampler),
               "db_mb": round((work / "run.db").stat().st_size / 2**20, 1)}
     if stages:

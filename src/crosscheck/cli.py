@@ -88,12 +88,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args, reporter) -> int:
     from crosscheck.core import process, write_outputs
+    from crosscheck.nlp import DeviceUnavailable, use_device
     from crosscheck.settings import Settings
     from crosscheck.store import Store
 
-    from crosscheck.nlp import DeviceUnavailable, use_device
-
-    if args.device == "gpu":  # before anything is read or stored: the run would fail in its first batch
+    # Before anything is read or stored: the run would fail in its first batch. Here, not
+    # for Ray, whose workers may have the GPUs that the driver lacks.
+    if args.device == "gpu" and args.engine == "local":
         try:
             use_device("gpu")
         except DeviceUnavailable as exc:

@@ -75,7 +75,7 @@ class Analyzer:
         import spacy
 
         self.settings = settings
-        self.device = use_device(settings.device)
+        use_device(settings.device)
         self.nlp = spacy.load(settings.spacy_model)
         self._warm_left = WARM_PARAGRAPHS
 
