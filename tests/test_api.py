@@ -44,7 +44,9 @@ def db_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def client(db_url):
-    app = create_app(db_url, TOKEN, config=WebConfig(max_upload_bytes=20_000))
+    # Uploads are only linked here (the increment's own effects are tested); the build an
+    # upload queues by default is tested on its own app below.
+    app = create_app(db_url, TOKEN, config=WebConfig(max_upload_bytes=20_000, verify_after_upload=False))
     with TestClient(app) as c:
         yield c
 
@@ -237,6 +239,62 @@ def test_incremental_ingest_touches_only_linked_events(client):
     assert claims and all(c["cluster"] for c in claims)  # its claims now take part in the comparison
     again = wait(client, client.post("/api/v1/ingest/articles", json=body, headers=AUTH).json()["job"])
     assert again["status"] == "done" and again["articles"] == [] and again["skipped"]
+
+
+def test_a_burst_of_uploads_queues_one_build_that_verifies_them(tmp_path):
+    """The web app's default: an upload that adds articles queues a full build behind it,
+    and the uploads queued before that build starts share it."""
+    import threading
+
+    url = f"sqlite:///{tmp_path / 'auto.db'}"
+    with Store(url) as store:
+        process([ROOT / "examples" / "harbor-accord"], store)
+    second = {"text": HOSTILE, "title": "Harbor pilots strike in Port Serin", "outlet": "Serin Post",
+              "published": "2023-03-27", "id": "serin-post-pilots"}
+    first = {"text": SEIZURE, "title": "Fighters seize cargo ship off Port Serin", "outlet": "Gulf Courier",
+             "published": "2023-03-29", "id": "gulf-courier-heron"}
+    with TestClient(create_app(url, TOKEN)) as c:
+        gate = threading.Event()
+        c.app.state.ctx.jobs._queue(lambda job: gate.wait(60))  # both uploads queue before either runs
+        jobs = [c.post("/api/v1/ingest/articles", json={"articles": [a]}, headers=AUTH).json()["job"]
+                for a in (first, second)]
+        gate.set()
+        done = [wait(c, j) for j in jobs]
+        assert all(d["status"] == "done" and d["result"]["mode"] == "incremental" for d in done), done
+        build_id = done[0]["result"]["verify_job"]
+        assert done[1]["result"]["verify_job"] == build_id and f"queued behind this upload (job {build_id})" in \
+            done[0]["result"]["summary"]
+        build = wait(c, {"poll": f"/api/v1/jobs/{build_id}"})
+        assert build["status"] == "done" and build["result"]["mode"] == "full", build
+        assert c.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": []}
+        for article in ("gulf-courier-heron", "serin-post-pilots"):
+            claims = c.get("/api/v1/claims", params={"article": article}).json()["items"]
+            assert claims and all(cl["cluster"] for cl in claims), article
+        assert c.post("/api/v1/build", headers=AUTH).json()["job"]["id"] != build_id  # that one has run
+
+
+def test_a_build_request_shares_a_waiting_build_only_when_nothing_is_queued_behind_it(tmp_path):
+    import threading
+
+    from crosscheck.settings import DEFAULT
+    from crosscheck.web.jobs import IngestService
+
+    with Store(f"sqlite:///{tmp_path / 'jobs.db'}") as store:
+        service = IngestService(store, DEFAULT)
+        gate = threading.Event()
+        service._queue(lambda job: gate.wait(60))
+        first = service.submit_build()
+        assert service.submit_build() is first  # not started, last in line: it covers this request too
+        upload = service._queue(lambda job: None)  # stands for an upload queued behind that build
+        second = service.submit_build()
+        assert second is not first  # the first build would run before the upload
+        gate.set()
+        deadline = time.time() + 60
+        while second.finished is None and time.time() < deadline:
+            time.sleep(0.05)
+        service.shutdown()
+        assert upload.status == "done" and {first.status, second.status} == {"failed"}  # an empty store
+        assert "no articles" in second.message and first.finished <= upload.finished <= second.finished
 
 
 def test_uploaded_file_is_escaped_and_its_name_is_only_a_label(client, tmp_path):

@@ -26,6 +26,9 @@ def add_serve(sub, common: argparse.ArgumentParser) -> None:
                    help=f"token that write endpoints (ingest) require as 'Authorization: Bearer TOKEN' "
                         f"(default: ${TOKEN_ENV}; without one, the server is read-only)")
     p.add_argument("--max-upload-mb", type=float, default=5.0, help="largest ingest request in MB (default: 5)")
+    p.add_argument("--no-verify-after-upload", dest="verify_after_upload", action="store_false",
+                   help="do not queue a full build after each upload that adds articles (default: queue one, shared "
+                        "by a burst of uploads; without it, uploaded claims wait for POST /api/v1/build)")
 
 
 def serve(args, reporter) -> int:
@@ -38,7 +41,8 @@ def serve(args, reporter) -> int:
         reporter.error(f"serve needs the web extra ({exc.name} is missing): pip install 'crosscheck[web]'")
         return EXIT_USAGE
     token = args.token if args.token is not None else (os.environ.get(TOKEN_ENV) or None)
-    app = create_app(args.db, token, config=WebConfig(max_upload_bytes=int(args.max_upload_mb * 1_000_000)))
+    config = WebConfig(max_upload_bytes=int(args.max_upload_mb * 1_000_000), verify_after_upload=args.verify_after_upload)
+    app = create_app(args.db, token, config=config)
     mode = "writes need the token" if token else "read-only (no --token or $" + TOKEN_ENV + ")"
     reporter.info(f"serving {args.db} on http://{args.host}:{args.port}/ ({mode}); API docs at /api/docs")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info")

@@ -38,7 +38,8 @@ def create_app(db_url: str = "sqlite:///crosscheck.db", token: str | None = None
     settings = (settings or DEFAULT).with_(db_url=db_url)
     config = config or WebConfig()
     store = Store(db_url)
-    ctx = AppContext(store, token, settings, config, IngestService(store, settings))
+    jobs = IngestService(store, settings, verify_after_upload=config.verify_after_upload)
+    ctx = AppContext(store, token, settings, config, jobs)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):

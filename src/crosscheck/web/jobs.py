@@ -7,7 +7,10 @@ the first job, and reused. A job runs exactly the pipeline's per-article stages
 (``core.store_documents``) and then links the new articles incrementally
 (``incremental.link_new_articles``); see that module for what is recomputed. A build
 job (``POST /api/v1/build``) rebuilds the whole storyline, as ``crosscheck build`` does:
-what compares uploaded articles' claims across sources.
+what compares uploaded articles' claims across sources. With ``verify_after_upload`` (the
+web app's default) an upload that adds articles queues that build itself, behind it:
+one build for a burst of uploads, since a build that has not started yet already covers
+every upload before it, so until it ends the new articles are shown as unverified.
 """
 
 from __future__ import annotations
@@ -56,11 +59,15 @@ class Job:
 class IngestService:
     """Queue of ingest jobs against one store (see the module docstring)."""
 
-    def __init__(self, store: Store, settings: Settings, analyzer_factory: Callable | None = None) -> None:
+    def __init__(self, store: Store, settings: Settings, analyzer_factory: Callable | None = None, *,
+                 verify_after_upload: bool = False) -> None:
         self.store, self.settings = store, settings
+        self.verify_after_upload = verify_after_upload
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crosscheck-ingest")
         self._jobs: OrderedDict[str, Job] = OrderedDict()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._waiting_build: Job | None = None  # the latest build job queued
+        self._last_queued: Job | None = None
         self._analyzer = None
         self._analyzer_factory = analyzer_factory
 
@@ -70,16 +77,22 @@ class IngestService:
     def submit_build(self) -> Job:
         """A full build of the stored storyline, queued behind the uploads before it:
         what compares the uploaded articles' claims across sources (see
-        ``web.verification.unverified_articles``)."""
-        return self._queue(self._build)
+        ``web.verification.unverified_articles``). A build that is the last job queued and
+        has not started is that build: nothing it would miss can run before it."""
+        with self._lock:
+            waiting = self._waiting_build
+            if waiting is None or waiting is not self._last_queued or waiting.status != "queued":
+                self._waiting_build = self._queue(self._build)
+            return self._waiting_build
 
     def _queue(self, work: Callable[[Job], None]) -> Job:
         job = Job(uuid.uuid4().hex)
-        with self._lock:
+        with self._lock:  # submitted under the lock: the last job queued is the last to run
             self._jobs[job.id] = job
+            self._last_queued = job
             while len(self._jobs) > KEEP_JOBS:
                 self._jobs.popitem(last=False)
-        self._executor.submit(self._guarded, job, work)
+            self._executor.submit(self._guarded, job, work)
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -123,6 +136,10 @@ class IngestService:
         if added:
             result = link_new_articles(self.store, added, self.settings)
             job.result = {**asdict(result), "summary": result.summary()}
+            if self.verify_after_upload and result.mode != "full":  # "full": the store was empty, just built
+                build = self.submit_build()
+                job.result["verify_job"] = build.id
+                job.result["summary"] += f"; that build is queued behind this upload (job {build.id})"
         job.articles = added
         job.message = job.result["summary"] if job.result else "nothing new to add"
 
