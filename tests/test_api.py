@@ -6,6 +6,7 @@ project). Write tests post their own small articles, written here.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -65,7 +66,7 @@ def wait(client, job: dict, timeout: float = 120) -> dict:
 def test_storyline_summary_and_paged_events(client):
     s = client.get("/api/v1/storyline").json()
     assert s["counts"]["articles"] == 10 and s["counts"]["events"] > 10
-    assert s["unverified_articles"] == {"count": 0, "ids": []}  # a full build compared every claim
+    assert s["unverified_articles"] == {"count": 0, "ids": [], "build": None}  # a full build compared every claim
     first = client.get("/api/v1/events", params={"limit": 3}).json()
     assert len(first["items"]) == 3 and first["next_offset"] == 3 and first["total"] == s["counts"]["events"]
     second = client.get("/api/v1/events", params={"limit": 3, "offset": 3}).json()
@@ -222,7 +223,8 @@ def test_incremental_ingest_touches_only_linked_events(client):
     joined = client.get(f"/api/v1/events/{joined_id}").json()
     assert "Gulf Courier" in joined["outlets"] and joined["n_sources"] >= 2
     # Linked at once, but its claims are compared across sources only by a full build: said, not hidden.
-    assert client.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 1, "ids": ["gulf-courier-heron"]}
+    assert client.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 1, "ids": ["gulf-courier-heron"],
+                                                                            "build": None}
     assert joined["verification"]["unverified_articles"] == ["gulf-courier-heron"]
     assert "full build" in result["summary"]
     for page in ("/", f"/events/{joined_id}"):
@@ -231,9 +233,17 @@ def test_incremental_ingest_touches_only_linked_events(client):
     untouched_page = client.get(f"/events/{sorted(untouched)[0]}").text
     assert 'id="unverified"' not in untouched_page
     assert client.post("/api/v1/build").status_code == 401
-    rebuilt = wait(client, client.post("/api/v1/build", headers=AUTH).json()["job"])
+    gate = threading.Event()
+    client.app.state.ctx.jobs._queue(lambda job: gate.wait(60))  # holds the build in the queue
+    queued = client.post("/api/v1/build", headers=AUTH).json()["job"]
+    pending = client.get("/api/v1/storyline").json()["unverified_articles"]
+    assert pending["count"] == 1 and pending["build"] == {"id": queued["id"], "status": "queued", "poll": queued["poll"]}
+    for page in ("/", f"/events/{joined_id}"):
+        assert f'a full build is queued (job <a href="{queued["poll"]}">' in client.get(page).text
+    gate.set()
+    rebuilt = wait(client, queued)
     assert rebuilt["status"] == "done" and rebuilt["result"]["claims"] > 0, rebuilt
-    assert client.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": []}
+    assert client.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": [], "build": None}
     assert 'id="unverified"' not in client.get("/").text
     claims = client.get("/api/v1/claims", params={"article": "gulf-courier-heron"}).json()["items"]
     assert claims and all(c["cluster"] for c in claims)  # its claims now take part in the comparison
@@ -244,8 +254,6 @@ def test_incremental_ingest_touches_only_linked_events(client):
 def test_a_burst_of_uploads_queues_one_build_that_verifies_them(tmp_path):
     """The web app's default: an upload that adds articles queues a full build behind it,
     and the uploads queued before that build starts share it."""
-    import threading
-
     url = f"sqlite:///{tmp_path / 'auto.db'}"
     with Store(url) as store:
         process([ROOT / "examples" / "harbor-accord"], store)
@@ -266,7 +274,7 @@ def test_a_burst_of_uploads_queues_one_build_that_verifies_them(tmp_path):
             done[0]["result"]["summary"]
         build = wait(c, {"poll": f"/api/v1/jobs/{build_id}"})
         assert build["status"] == "done" and build["result"]["mode"] == "full", build
-        assert c.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": []}
+        assert c.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": [], "build": None}
         for article in ("gulf-courier-heron", "serin-post-pilots"):
             claims = c.get("/api/v1/claims", params={"article": article}).json()["items"]
             assert claims and all(cl["cluster"] for cl in claims), article
@@ -274,8 +282,6 @@ def test_a_burst_of_uploads_queues_one_build_that_verifies_them(tmp_path):
 
 
 def test_a_build_request_shares_a_waiting_build_only_when_nothing_is_queued_behind_it(tmp_path):
-    import threading
-
     from crosscheck.settings import DEFAULT
     from crosscheck.web.jobs import IngestService
 

@@ -47,7 +47,7 @@ Filters = Annotated[events.EventFilter, Depends(_filters)]
 @router.get("/storyline", summary="Counts, date range, which optional data the store has, and articles added since claims were last compared")
 def storyline(ctx: Ctx) -> dict:
     with ctx.store.engine.connect() as conn:
-        return catalog.storyline_summary(ctx.store, conn)
+        return catalog.storyline_summary(ctx.store, conn, ctx.jobs.pending_build())
 
 
 @router.get("/timeline", summary="Timeline marks: dated events with sources and verdict")

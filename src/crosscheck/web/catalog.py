@@ -136,8 +136,10 @@ def list_articles(store: Store, conn: Connection, page: Page, outlet: str | None
     return PageOf(items, total, page)
 
 
-def storyline_summary(store: Store, conn: Connection) -> dict:
-    """Counts, date span and which optional data this store has."""
+def storyline_summary(store: Store, conn: Connection, build: dict | None = None) -> dict:
+    """Counts, date span and which optional data this store has; the articles whose
+    claims no stored verification includes, with ``build``: the build job queued or
+    running that will include them (``IngestService.pending_build``), or None."""
     def n(name: str) -> int:
         return conn.execute(select(func.count()).select_from(store.table(name))).scalar() or 0
 
@@ -148,7 +150,7 @@ def storyline_summary(store: Store, conn: Connection) -> dict:
                        "outlets": n_outlets, "stored_articles": n("articles")},
             "date_range": {"first": first, "last": last},
             "available": Verification.of(store).available,
-            "unverified_articles": _listed(unverified_articles(store, conn))}
+            "unverified_articles": {**_listed(unverified_articles(store, conn)), "build": build}}
 
 
 def _listed(ids: list[str], limit: int = 100) -> dict:

@@ -95,6 +95,15 @@ class IngestService:
             self._executor.submit(self._guarded, job, work)
         return job
 
+    def pending_build(self) -> dict | None:
+        """The latest build job while it is queued or running (id, status, where to poll):
+        what the notices about unverified articles point to."""
+        with self._lock:
+            job = self._waiting_build
+        if job is None or job.status not in ("queued", "running"):
+            return None
+        return {"id": job.id, "status": job.status, "poll": f"/api/v1/jobs/{job.id}"}
+
     def get(self, job_id: str) -> Job | None:
         with self._lock:
             return self._jobs.get(job_id)

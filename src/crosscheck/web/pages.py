@@ -58,7 +58,7 @@ def storyline_page(request: Request, ctx: Ctx, entity: str | None = None, outlet
     f = event_filter(entity, outlet, date_from, date_to, verdict, kind)
     page = page_of(ctx, limit, offset)
     with ctx.store.engine.connect() as conn:
-        summary = catalog.storyline_summary(ctx.store, conn)
+        summary = catalog.storyline_summary(ctx.store, conn, ctx.jobs.pending_build())
         listed = events.list_events(ctx.store, conn, f, page)
         entities = catalog.list_entities(ctx.store, conn, Page(ENTITY_CHOICES, 0)).items
         if f.entity and all(e["id"] != f.entity for e in entities):  # keep the chosen one selectable
@@ -80,7 +80,7 @@ def event_page(request: Request, ctx: Ctx, event_id: str):
         texts = evidence.article_texts(ctx.store, conn, sorted({m["article"] for m in ev["mentions"]}))
     views = [evidence.mention_view(m, texts.get(m["article"], {"original": "", "removed": []}), i)
              for i, m in enumerate(ev["mentions"])]
-    return render(request, "event.html", ev=ev, mentions=views, ver=ev["verification"])
+    return render(request, "event.html", ev=ev, mentions=views, ver=ev["verification"], build=ctx.jobs.pending_build())
 
 
 @router.get("/entities", response_class=HTMLResponse)
