@@ -36,6 +36,16 @@ def test_two_workers_give_the_same_storyline(local_storyline, tmp_path):
     assert _run_cli(tmp_path, "workers2", "--workers", "2") == local_storyline
 
 
+def test_small_spacy_batches_give_the_same_storyline(local_storyline, tmp_path, monkeypatch):
+    import crosscheck.core
+
+    seen = []
+    real = crosscheck.core.process
+    monkeypatch.setattr(crosscheck.core, "process", lambda *a, **k: seen.append(a[2].batch_size) or real(*a, **k))
+    assert _run_cli(tmp_path, "b4", "--batch-size", "4") == local_storyline
+    assert seen == [4]  # the option reached the run's settings
+
+
 def test_batches_of_one_article_give_the_same_storyline(local_storyline, tmp_path):
     """One article per nlp.pipe call and per transaction instead of all ten in one."""
     from crosscheck.core import run
