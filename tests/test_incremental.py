@@ -97,7 +97,7 @@ def test_an_added_article_is_unverified_until_a_full_build(tmp_path):
     """Incremental linking leaves claims to the next build; the web app says which articles
     wait (``web.verification.unverified_articles``), and a build clears them."""
     pytest.importorskip("fastapi")
-    from crosscheck.storyline import build_storyline
+    from crosscheck.core import rebuild
     from crosscheck.web.verification import unverified_articles
 
     base, new = tmp_path / "base", tmp_path / "new"
@@ -113,6 +113,6 @@ def test_an_added_article_is_unverified_until_a_full_build(tmp_path):
         with store.engine.connect() as conn:
             assert unverified_articles(store, conn) == added and store.load_record(added[0]).claims
             assert unverified_articles(store, conn, among=["01-not-this-one"]) == []
-        store.save_storyline(build_storyline(store.stream_records(times=False)))
+        rebuild(store)
         with store.engine.connect() as conn:
             assert unverified_articles(store, conn) == []
