@@ -334,6 +334,13 @@ def _m5_verification_tables(conn: Connection) -> None:
     create_tables(conn)
 
 
+def _m6_comparison_tables(conn: Connection) -> None:
+    """What incremental verification compares new claims by (tables in ``store_claims``)."""
+    from crosscheck.store_claims import create_comparison_tables
+
+    create_comparison_tables(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "article records: source, cleaning, dates, sentences, mentions, times, "
                  "event mentions, duplicates", _m1_article_tables),
@@ -345,6 +352,8 @@ MIGRATIONS: list[Migration] = [
                  "feeds and feed entries", _m4_web_tables),
     Migration(5, "verification: claims per article; storyline claims, relations, clusters, "
                  "verdicts, outlet profiles", _m5_verification_tables),
+    Migration(6, "incremental verification: claims' comparison keys, blocking terms, relation ends",
+              _m6_comparison_tables),
 ]
 
 

@@ -479,6 +479,31 @@ class ClaimCluster:
     event: str | None = None  # the event the cluster's claims state, when one does
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimKeys:
+    """What verification compared a claim by (its comparison view without the claim).
+
+    Why kept: an upload is verified against the stored claims without re-reading their
+    articles (``verify_increment``), so the store keeps each claim's resolved origin,
+    outlet, actor keys, topic and object terms, predicate class, polarity, time window
+    and the key of its sentence (for word-for-word copies). Sets are the verifier's
+    shared ones, so keeping them costs a small object per claim."""
+
+    origin_name: str
+    origin_key: str
+    origin_evidence: str | None
+    relayed: bool
+    outlet: str
+    actors: frozenset[str]
+    places: frozenset[str]
+    topic: frozenset[str]
+    core: frozenset[str]
+    pred_class: str | None
+    polarity: int
+    window: tuple[_dt.date, _dt.date] | None
+    copy_key: str | None  # digest of the sentence's words (long sentences only), else None
+
+
 @dataclass
 class OutletProfile:
     """How an outlet sources what it says (shares over its claims)."""
@@ -527,3 +552,6 @@ class Storyline:
     clusters: list[ClaimCluster] = field(default_factory=list)  # claims about one proposition
     verdicts: list[Verdict] = field(default_factory=list)  # one per event (subject = event id)
     outlet_profiles: list[OutletProfile] = field(default_factory=list)
+    # Aligned with ``claims`` (same order) when verification made them; empty for a
+    # storyline loaded from the store or built before they were kept.
+    claim_keys: list[ClaimKeys] = field(default_factory=list)

@@ -22,6 +22,7 @@ compare by a normalised key (case, a leading "The", a possessive).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -201,17 +202,33 @@ def copied_sentences(items: Sequence[tuple[str, str, Origin, tuple | None]]) -> 
     article of another origin (earliest window first, then article id). That article's
     origin becomes theirs: two sites running one agency sentence are one source."""
     groups: dict[str, list[int]] = {}
-    for i, (article, sentence, _origin, _window) in enumerate(items):
-        words = re.findall(r"\w+", sentence.lower())
-        if len(words) >= COPY_MIN_WORDS:
-            groups.setdefault(" ".join(words), []).append(i)
+    for i, (_article, sentence, _origin, _window) in enumerate(items):
+        key = copy_key(sentence)
+        if key is not None:
+            groups.setdefault(key, []).append(i)
     out: dict[int, Origin] = {}
     for members in groups.values():
-        if len({items[i][2].key for i in members}) < 2:
-            continue
-        first = min(members, key=lambda i: (items[i][3] or (_FAR,))[0:1] + (items[i][0],))
-        source = items[first][2]
-        for i in members:
-            if items[i][2].key != source.key:
-                out[i] = Origin(source.name, source.key, f"same sentence as {items[first][0]}", True)
+        found = copied_within([(items[i][0], items[i][2], items[i][3]) for i in members])
+        out.update({members[k]: origin for k, origin in found.items()})
     return out
+
+
+def copied_within(group: Sequence[tuple[str, Origin, tuple | None]]) -> dict[int, Origin]:
+    """One group of claims with the same sentence, as (article, origin, window): the
+    earliest one's origin for those of another origin, by position in the group (see
+    ``copied_sentences``; ``verify_increment`` calls it on stored and new claims)."""
+    if len({origin.key for _a, origin, _w in group}) < 2:
+        return {}
+    first = min(range(len(group)), key=lambda i: (group[i][2] or (_FAR,))[0:1] + (group[i][0],))
+    article, source, _window = group[first]
+    return {i: Origin(source.name, source.key, f"same sentence as {article}", True)
+            for i, (_a, origin, _w) in enumerate(group) if origin.key != source.key}
+
+
+def copy_key(sentence: str) -> str | None:
+    """The key two word-for-word copies of a sentence share (a digest of its lowered
+    words), or None for a sentence too short to count as a copy."""
+    words = re.findall(r"\w+", sentence.lower())
+    if len(words) < COPY_MIN_WORDS:
+        return None
+    return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=12).hexdigest()

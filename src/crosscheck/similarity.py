@@ -24,7 +24,7 @@ from importlib import resources
 from itertools import repeat
 from typing import Mapping, Protocol, Sequence
 
-from crosscheck.models import ArticleRecord, Claim, PartialDate
+from crosscheck.models import ArticleRecord, Claim, ClaimKeys, PartialDate
 from crosscheck.origins import Origin
 
 ACTOR_WEIGHT = 0.5  # how much actor overlap scales the topic score (0: not at all)
@@ -86,10 +86,26 @@ class ClaimView:
     # one signature score the same against any view (``LexicalSimilarity`` memoises on
     # it); -1: not numbered (``signed``).
     signature: int = -1
+    copy_key: str | None = None  # see ``origins.copy_key``
 
     @property
     def id(self) -> str:
         return self.claim.id
+
+
+def comparison_keys(v: ClaimView) -> ClaimKeys:
+    """What the store keeps of a view (``ClaimKeys``)."""
+    o = v.origin
+    return ClaimKeys(o.name, o.key, o.evidence, o.relayed, v.outlet, v.actors, v.places, v.topic, v.core,
+                     v.pred_class, v.polarity, v.window, v.copy_key)
+
+
+def view_of(claim: Claim, keys: ClaimKeys, event: str | None) -> ClaimView:
+    """A stored claim's view again (``comparison_keys`` reversed); ``event``: the storyline
+    event that states it now (event ids change as linking recomputes events)."""
+    origin = Origin(keys.origin_name, keys.origin_key, keys.origin_evidence, keys.relayed)
+    return ClaimView(claim, origin, keys.outlet, keys.actors, keys.places, keys.topic, keys.core, keys.pred_class,
+                     keys.polarity, keys.window, event, list(claim.actors), copy_key=keys.copy_key)
 
 
 class Similarity(Protocol):

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
 from crosscheck.store_claims import (
-    VERIFICATION_TABLES, claim_from, claim_row, shared, verification_from, verification_rows,
+    COMPARISON_TABLES, VERIFICATION_TABLES, claim_from, claim_row, shared, verification_from, verification_rows,
 )
 from crosscheck.models import (
     ArticleRecord,
@@ -59,7 +59,7 @@ LOAD_CHUNK = 200  # articles whose rows are read together when loading records (
 STORYLINE_TABLES = (
     "storyline", "storyline_articles", "entities", "entity_aliases", "entity_refs",
     "events", "event_mention_links", "input_errors", "storyline_duplicates",
-    *VERIFICATION_TABLES,
+    *VERIFICATION_TABLES, *COMPARISON_TABLES,
 )
 
 
@@ -548,7 +548,7 @@ class Store:
                 return None
             originals = self._originals(conn)
             rows = {name: self._select(conn, name, *self._order(name))
-                    for name in STORYLINE_TABLES}
+                    for name in STORYLINE_TABLES if name not in COMPARISON_TABLES}
         aliases = _group(rows["entity_aliases"], "entity_id")
         refs = _group(rows["entity_refs"], "entity_id")
         links = _group(rows["event_mention_links"], "event_id")

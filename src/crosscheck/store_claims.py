@@ -9,6 +9,7 @@ counts); small lists are JSON text, as elsewhere in the store.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 from itertools import chain
 from sys import intern
@@ -17,11 +18,14 @@ from typing import Any, Iterable, Iterator
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
 
-from crosscheck.models import Claim, ClaimCluster, OutletProfile, PartialDate, Relation, Storyline, Verdict
+from crosscheck.models import Claim, ClaimCluster, ClaimKeys, OutletProfile, PartialDate, Relation, Storyline, Verdict
 
 Row = dict[str, Any]
 # Storyline tables added by migration 5, in insertion order.
 VERIFICATION_TABLES = ("storyline_claims", "claim_relations", "claim_clusters", "verdicts", "outlet_profiles")
+# Added by migration 6: what an increment compares new claims by (``verify_increment``);
+# written with the storyline, never loaded with it.
+COMPARISON_TABLES = ("claim_comparison", "claim_terms", "relation_ends")
 _DETAIL = ("speakers", "lemmas", "objects", "numbers", "mentions", "places", "actors")
 
 
@@ -82,6 +86,66 @@ def create_tables(conn: Connection) -> None:
         Column("sole_source", Integer, nullable=False), Column("sole_source_share", Float, nullable=False),
     )
     md.create_all(conn, tables=[t for name, t in md.tables.items() if name != "articles"])
+
+
+def create_comparison_tables(conn: Connection) -> None:
+    """Migration 6: each storyline claim's comparison keys (``models.ClaimKeys``), its
+    blocking and rarity terms ("a:" actor keys, "t:" topic terms, "c:" object terms) by
+    claim position, and the relations each claim is in."""
+    md = MetaData()
+    Table(
+        "claim_comparison", md, Column("position", Integer, primary_key=True, autoincrement=False),
+        Column("claim_id", String(200), nullable=False, unique=True),
+        Column("article_id", String(200), nullable=False, index=True),
+        Column("outlet", Text, nullable=False, index=True),
+        Column("origin_name", Text, nullable=False), Column("origin_key", Text, nullable=False),
+        Column("origin_evidence", Text), Column("relayed", Boolean, nullable=False),
+        Column("pred_class", String(40)), Column("polarity", Integer, nullable=False),
+        Column("window_start", String(10)), Column("window_end", String(10)),
+        Column("copy_key", String(32), index=True),
+        Column("terms", Text, nullable=False),  # JSON {"actors": [...], "places": [...], "topic": [...], "core": [...]}
+    )
+    Table("claim_terms", md, Column("term", Text, primary_key=True),
+          Column("position", Integer, primary_key=True, autoincrement=False))
+    Table("relation_ends", md, Column("claim_id", String(200), primary_key=True),
+          Column("relation", Integer, primary_key=True, autoincrement=False))
+    md.create_all(conn)
+
+
+def comparison_row(position: int, claim: Claim, k: ClaimKeys) -> Row:
+    return {
+        "position": position, "claim_id": claim.id, "article_id": claim.article, "outlet": k.outlet,
+        "origin_name": k.origin_name, "origin_key": k.origin_key, "origin_evidence": k.origin_evidence,
+        "relayed": k.relayed, "pred_class": k.pred_class, "polarity": k.polarity,
+        "window_start": k.window[0].isoformat() if k.window else None,
+        "window_end": k.window[1].isoformat() if k.window else None, "copy_key": k.copy_key,
+        "terms": _js({"actors": sorted(k.actors), "places": sorted(k.places), "topic": sorted(k.topic),
+                      "core": sorted(k.core)}),
+    }
+
+
+def keys_from(row: Row) -> ClaimKeys:
+    terms = json.loads(row["terms"])
+    window = None
+    if row["window_start"] and row["window_end"]:
+        window = (_dt.date.fromisoformat(row["window_start"]), _dt.date.fromisoformat(row["window_end"]))
+    return ClaimKeys(
+        row["origin_name"], row["origin_key"], row["origin_evidence"], bool(row["relayed"]), row["outlet"],
+        *(frozenset(shared(t) for t in terms[k]) for k in ("actors", "places", "topic", "core")),
+        row["pred_class"], row["polarity"], window, row["copy_key"])
+
+
+def term_rows(position: int, k: ClaimKeys) -> Iterator[Row]:
+    """The claim's terms: "a:" actor keys and "t:" topic terms (rarity), "t:" and "c:"
+    object terms (blocking, as ``verify.block``)."""
+    for prefix, terms in (("a:", k.actors), ("t:", k.topic), ("c:", k.core)):
+        for t in sorted(terms):
+            yield {"term": prefix + t, "position": position}
+
+
+def relation_end_rows(position: int, r: Relation) -> Iterator[Row]:
+    for claim in dict.fromkeys(r.claims):
+        yield {"claim_id": claim, "relation": position}
 
 
 # --------------------------------------------------------------------------- rows
@@ -158,7 +222,12 @@ def verification_rows(st: Storyline) -> dict[str, Iterator[Row]]:
              "attributed": p.attributed, "unnamed_sources": p.unnamed_sources, "sole_source": p.sole_source,
              "sole_source_share": p.sole_source_share} for p in st.outlet_profiles),
     }
-    return {name: _numbered(table) for name, table in rows.items()}
+    out = {name: _numbered(table) for name, table in rows.items()}
+    keys = st.claim_keys if len(st.claim_keys) == len(st.claims) else []  # none: a storyline loaded from the store
+    out["claim_comparison"] = (comparison_row(i, c, k) for i, (c, k) in enumerate(zip(st.claims, keys)))
+    out["claim_terms"] = (row for i, k in enumerate(keys) for row in term_rows(i, k))
+    out["relation_ends"] = (row for i, r in enumerate(st.relations) for row in relation_end_rows(i, r))
+    return out
 
 
 def _numbered(rows: Iterable[Row]) -> Iterator[Row]:

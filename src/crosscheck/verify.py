@@ -34,9 +34,9 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from crosscheck.disjoint import DisjointSets
 from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
-from crosscheck.origins import OriginResolver, copied_sentences
+from crosscheck.origins import OriginResolver, copied_within, copy_key
 from crosscheck.similarity import (
-    ClaimView, EmbeddingSimilarity, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, frozen, polarity,
+    ClaimView, EmbeddingSimilarity, comparison_keys, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, frozen, polarity,
     predicate_class,
     signed, topic_terms, window, windows_compatible,
 )
@@ -86,12 +86,10 @@ def build_views(
     names = {e.id: e.name for e in storyline.entities}
     event_of = {m.id: ev.id for ev in storyline.events for m in ev.mentions}
     views = []
-    sentences: list[str] = []
     pool: dict[frozenset[str], frozenset[str]] = {}  # see _pooled
     for rec in records:
         for c in rec.claims:
             sentence = rec.sentences[c.sentence].text if c.sentence < len(rec.sentences) else c.text
-            sentences.append(sentence)
             mentions = [rec.mentions[i] for i in c.mentions if i < len(rec.mentions)]
             eids = [ids.get((m.article, m.start, m.end)) or "" for m in mentions]
             texts = [names.get(e, m.text) if lex.seats.get(m.text) is None else m.text for m, e in zip(mentions, eids)]
@@ -105,11 +103,16 @@ def build_views(
                 outlet=outlets.get(rec.id) or rec.id, actors=_pooled(pool, actors), places=_pooled(pool, places),
                 topic=_pooled(pool, topic_terms(c, name_words, lex)), core=_pooled(pool, core_terms(c, name_words, lex)),
                 pred_class=cls, polarity=polarity(c, cls, lex),
-                window=window(c, rec), event=event_of.get(c.event or ""),
+                window=window(c, rec), event=event_of.get(c.event or ""), copy_key=copy_key(sentence),
             ))
-    for i, origin in copied_sentences([(v.claim.article, sentences[k], v.origin, v.window)
-                                       for k, v in enumerate(views)]).items():
-        views[i].origin = origin
+    copies: dict[str, list[int]] = defaultdict(list)
+    for i, v in enumerate(views):
+        if v.copy_key is not None:
+            copies[v.copy_key].append(i)
+    for members in copies.values():
+        found = copied_within([(views[i].claim.article, views[i].origin, views[i].window) for i in members])
+        for k, origin in found.items():
+            views[members[k]].origin = origin
     signed(views)
     return views
 
@@ -458,9 +461,12 @@ class CrossSourceVerifier:
         display = {a.id: a.outlet or a.id for a in storyline.articles}
         verdicts = event_verdicts(storyline.events, views, clusters, relations, origins, display)
         profiles = outlet_profiles(views, clusters, storyline.articles)
-        claims = [_resolved(v, cluster_of[v.id]) for v in _drain(views)]
+        claims, keys = [], []
+        for v in _drain(views):
+            claims.append(_resolved(v, cluster_of[v.id]))
+            keys.append(comparison_keys(v))
         return replace(storyline, claims=claims, relations=relations, clusters=clusters,
-                       verdicts=verdicts, outlet_profiles=profiles)
+                       verdicts=verdicts, outlet_profiles=profiles, claim_keys=keys)
 
 
 def _clusters(groups: list[list[ClaimView]], relations: Sequence[Relation]) -> tuple[list[ClaimCluster], dict[str, str]]:
