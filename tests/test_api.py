@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 pytest.importorskip("fastapi")
 from fastapi.testclient import TestClient  # noqa: E402
@@ -251,12 +252,15 @@ def test_incremental_ingest_touches_only_linked_events(client):
     assert again["status"] == "done" and again["articles"] == [] and again["skipped"]
 
 
-def test_a_burst_of_uploads_queues_one_build_that_verifies_them(tmp_path):
-    """The web app's default: an upload that adds articles queues a full build behind it,
-    and the uploads queued before that build starts share it."""
+def test_a_burst_of_uploads_into_an_older_store_queues_one_build_that_verifies_them(tmp_path):
+    """A store whose storyline was built before comparison keys were kept cannot verify an
+    upload incrementally: the upload queues a full build behind it, and the uploads queued
+    before that build starts share it."""
     url = f"sqlite:///{tmp_path / 'auto.db'}"
     with Store(url) as store:
         process([ROOT / "examples" / "harbor-accord"], store)
+        with store.engine.begin() as conn:  # as a storyline saved before migration 6 left it
+            conn.execute(delete(store.table("claim_comparison")))
     second = {"text": HOSTILE, "title": "Harbor pilots strike in Port Serin", "outlet": "Serin Post",
               "published": "2023-03-27", "id": "serin-post-pilots"}
     first = {"text": SEIZURE, "title": "Fighters seize cargo ship off Port Serin", "outlet": "Gulf Courier",
@@ -269,6 +273,8 @@ def test_a_burst_of_uploads_queues_one_build_that_verifies_them(tmp_path):
         gate.set()
         done = [wait(c, j) for j in jobs]
         assert all(d["status"] == "done" and d["result"]["mode"] == "incremental" for d in done), done
+        assert done[0]["result"]["verification"]["mode"] == "build-needed"
+        assert "comparison keys for 0 of its 260 claims" in done[0]["result"]["verification"]["reason"]
         build_id = done[0]["result"]["verify_job"]
         assert done[1]["result"]["verify_job"] == build_id and f"queued behind this upload (job {build_id})" in \
             done[0]["result"]["summary"]
@@ -279,6 +285,30 @@ def test_a_burst_of_uploads_queues_one_build_that_verifies_them(tmp_path):
             claims = c.get("/api/v1/claims", params={"article": article}).json()["items"]
             assert claims and all(cl["cluster"] for cl in claims), article
         assert c.post("/api/v1/build", headers=AUTH).json()["job"]["id"] != build_id  # that one has run
+
+
+def test_an_upload_is_compared_across_sources_in_its_own_job(tmp_path):
+    """The web app's default on a store built with comparison keys: the upload job links
+    and verifies its articles (``verify_increment``); no build is queued, nothing is left
+    unverified, and the event it joins counts the new outlet in its verdict."""
+    url = f"sqlite:///{tmp_path / 'inc.db'}"
+    with Store(url) as store:
+        process([ROOT / "examples" / "harbor-accord"], store)
+    article = {"text": SEIZURE, "title": "Fighters seize cargo ship off Port Serin", "outlet": "Gulf Courier",
+               "published": "2023-03-29", "id": "gulf-courier-heron"}
+    with TestClient(create_app(url, TOKEN)) as c:
+        job = wait(c, c.post("/api/v1/ingest/articles", json={"articles": [article]}, headers=AUTH).json()["job"])
+        assert job["status"] == "done", job
+        result = job["result"]
+        assert result["verification"]["mode"] == "incremental" and "verify_job" not in result, result
+        assert "compared across sources" in result["summary"] and c.app.state.ctx.jobs.pending_build() is None
+        assert c.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": [], "build": None}
+        claims = c.get("/api/v1/claims", params={"article": "gulf-courier-heron"}).json()["items"]
+        assert claims and all(cl["cluster"] for cl in claims)
+        joined = c.get(f"/api/v1/events/{next(iter(result['events_replaced'].values()))}").json()
+        verdict = joined["verification"]["verdict"]
+        assert "Gulf Courier" in verdict["origins"] and verdict["independent_sources"] >= 2, joined["verification"]
+        assert 'id="unverified"' not in c.get("/").text
 
 
 def test_a_build_request_shares_a_waiting_build_only_when_nothing_is_queued_behind_it(tmp_path):

@@ -27,8 +27,9 @@ def add_serve(sub, common: argparse.ArgumentParser) -> None:
                         f"(default: ${TOKEN_ENV}; without one, the server is read-only)")
     p.add_argument("--max-upload-mb", type=float, default=5.0, help="largest ingest request in MB (default: 5)")
     p.add_argument("--no-verify-after-upload", dest="verify_after_upload", action="store_false",
-                   help="do not queue a full build after each upload that adds articles (default: queue one, shared "
-                        "by a burst of uploads; without it, uploaded claims wait for POST /api/v1/build)")
+                   help="do not compare an upload's claims across sources (default: compared incrementally in the "
+                        "upload's job, or by a full build queued behind it where the store predates that; without "
+                        "it, uploaded claims wait for POST /api/v1/build)")
 
 
 def serve(args, reporter) -> int:

@@ -24,11 +24,14 @@ corpus, which is right for a batch but far too slow for one article uploaded int
    actors, places) and rewritten; their old ids are reported as replaced. Untouched
    events, other entities and other articles' summaries are not rewritten.
 
-Not recomputed here: claims, relations and verdicts (corpus-level comparisons across
-all outlets) — a touched event shows its outlets until the next ``crosscheck build``,
-and the web app names the articles whose claims wait for it
-(``web.verification.unverified_articles``). A
-build may also group slightly differently, because the greedy linker visits mentions in
+5. With ``verify``, the new claims are compared across sources against the stored
+   ones (``verify_increment``: relations, clusters, and the verdicts and outlet profiles
+   they touch). Without it, or where that module cannot (a store built before it
+   existed, embedding similarity), a touched event shows its outlets until the next
+   ``crosscheck build``, and the web app names the articles whose claims wait for it
+   (``web.verification.unverified_articles``).
+
+A build may also group slightly differently, because the greedy linker visits mentions in
 date order over the whole corpus, while an increment visits only the new ones.
 """
 
@@ -38,7 +41,7 @@ import json
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
 from sqlalchemy import func, select
@@ -51,6 +54,8 @@ from crosscheck.models import ArticleRecord, Entity, EntityMention, EntityRef, E
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
 from crosscheck.storyline import attach_entity_ids, summarize_article
+from crosscheck.verify import CrossSourceVerifier
+from crosscheck.verify_increment import verify_articles
 
 STORED = "\x00stored:"  # article-id prefix of the stored entities' pseudo-mentions
 _WORDS = re.compile(r"[a-z0-9]+")
@@ -68,21 +73,31 @@ class IncrementResult:
     entities_updated: list[str] = field(default_factory=list)
     candidate_events: int = 0  # stored events scored against the new mentions
     stored_events: int = 0  # events in the store before the increment
+    verification: dict | None = None  # ``verify_increment.VerifyIncrement`` as a dict, when asked for
 
     def summary(self) -> str:
         if self.mode == "full":
             return f"built the storyline over the whole store ({len(self.articles)} new articles)"
-        return (f"{len(self.articles)} articles linked: {len(self.events_created)} new events, "
-                f"{len(self.events_replaced)} of {self.stored_events} stored events recomputed "
-                f"({self.candidate_events} candidates scored), {len(self.entities_created)} new entities, "
-                f"{len(self.entities_updated)} entities updated; their claims are compared across sources "
-                f"at the next full build (crosscheck build)")
+        linked = (f"{len(self.articles)} articles linked: {len(self.events_created)} new events, "
+                  f"{len(self.events_replaced)} of {self.stored_events} stored events recomputed "
+                  f"({self.candidate_events} candidates scored), {len(self.entities_created)} new entities, "
+                  f"{len(self.entities_updated)} entities updated; ")
+        if self.verification is not None:
+            return linked + self.verification["summary"]
+        return linked + "their claims are compared across sources at the next full build (crosscheck build)"
+
+    @property
+    def verified(self) -> bool:
+        """The new claims were compared across sources (by this increment or a full build)."""
+        return self.mode == "full" or (self.verification or {}).get("mode") == "incremental"
 
 
 def link_new_articles(
     store: Store, article_ids: Sequence[str], settings: Settings = DEFAULT, resolver: Resolver | None = None,
+    *, verify: bool = False,
 ) -> IncrementResult:
-    """Link the stored articles ``article_ids`` into the stored storyline (steps above)."""
+    """Link the stored articles ``article_ids`` into the stored storyline (steps above);
+    with ``verify``, then compare their claims across sources (``verify_increment``)."""
     records = [r for r in (store.load_record(a) for a in article_ids) if r is not None]
     if not _has_storyline(store):
         rebuild(store, settings)
@@ -96,6 +111,9 @@ def link_new_articles(
     result.events_replaced = replaced
     store.update_storyline(remove_events=sorted(replaced), events=events,
                            articles=[summarize_article(r) for r in records], entities=entities)
+    if verify:
+        done = verify_articles(store, records, ids, events, replaced, CrossSourceVerifier.from_settings(settings))
+        result.verification = {**asdict(done), "summary": done.summary()}
     return result
 
 

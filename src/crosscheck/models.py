@@ -502,6 +502,7 @@ class ClaimKeys:
     polarity: int
     window: tuple[_dt.date, _dt.date] | None
     copy_key: str | None  # digest of the sentence's words (long sentences only), else None
+    takes_part: bool = True  # blocks for candidates (``verify._takes_part``)
 
 
 @dataclass

@@ -92,12 +92,14 @@ class OriginResolver:
         same_as: Mapping[str, str],
         removed: Mapping[str, list[str]],
         lexicon: OriginLexicon | None = None,
+        known: Iterable[str] = (),
     ) -> None:
         """``same_as``: a re-post's article -> the article it repeats; ``removed``: each
-        article's stripped boilerplate texts (where "appeared first on X" is found)."""
+        article's stripped boilerplate texts (where "appeared first on X" is found);
+        ``known``: more outlets of the corpus (an increment resolves a few articles of it)."""
         self.lex = lexicon or OriginLexicon.load()
         self.outlets = dict(outlets)
-        self.known = {origin_key(o) for o in self.outlets.values() if o}
+        self.known = {origin_key(o) for o in [*self.outlets.values(), *known] if o}
         self.same_as = dict(same_as)
         self.removed = dict(removed)
         self._cache: dict[str, Origin] = {}
@@ -112,13 +114,13 @@ class OriginResolver:
 
     @classmethod
     def from_articles(cls, articles: Sequence[ArticleSummary], duplicates: Iterable[DuplicateRecord] = (),
-                      lexicon: OriginLexicon | None = None) -> "OriginResolver":
+                      lexicon: OriginLexicon | None = None, known: Iterable[str] = ()) -> "OriginResolver":
         """From a storyline's article summaries, which carry the same facts as the records
         (outlet, the article re-posted, removed boilerplate): verification need not hold
         every record for them."""
         pairs = [(a.id, a.same_origin_as) for a in articles]
         removed = {a.id: [x.text for x in a.removed] for a in articles}
-        return cls({a.id: a.outlet for a in articles}, _same_as(duplicates, pairs), removed, lexicon)
+        return cls({a.id: a.outlet for a in articles}, _same_as(duplicates, pairs), removed, lexicon, known)
 
     # -- articles -------------------------------------------------------------------
     def article_origin(self, article: str) -> Origin:

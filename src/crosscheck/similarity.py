@@ -93,11 +93,11 @@ class ClaimView:
         return self.claim.id
 
 
-def comparison_keys(v: ClaimView) -> ClaimKeys:
+def comparison_keys(v: ClaimView, takes_part: bool) -> ClaimKeys:
     """What the store keeps of a view (``ClaimKeys``)."""
     o = v.origin
     return ClaimKeys(o.name, o.key, o.evidence, o.relayed, v.outlet, v.actors, v.places, v.topic, v.core,
-                     v.pred_class, v.polarity, v.window, v.copy_key)
+                     v.pred_class, v.polarity, v.window, v.copy_key, takes_part)
 
 
 def view_of(claim: Claim, keys: ClaimKeys, event: str | None) -> ClaimView:
@@ -209,10 +209,13 @@ class LexicalSimilarity:
     overlap coefficient (a short claim inside a longer one still scores); the actor score
     is the idf-weighted cosine; claims stating one linked event score 1."""
 
-    def __init__(self, views: Sequence[ClaimView], lexicon: VerifyLexicon | None = None) -> None:
-        n = max(1, len(views))
-        df = Counter(k for v in views for k in v.actors | v.topic)
-        self.idf = {k: math.log(1 + n / c) for k, c in df.items()}
+    def __init__(self, views: Sequence[ClaimView], lexicon: VerifyLexicon | None = None,
+                 counts: tuple[int, Mapping[str, int]] | None = None) -> None:
+        """``counts``: (claims, claims per actor key or topic term) of the whole corpus,
+        when ``views`` are only some of its claims (``verify_increment``)."""
+        n, df = counts or (len(views), Counter(k for v in views for k in v.actors | v.topic))
+        n = max(1, n)
+        self.idf = {k: math.log(1 + n / c) for k, c in df.items() if c}
         self._w2 = {k: w ** 2 for k, w in self.idf.items()}  # squared idf, the unit of every sum
         self.lex = lexicon or VerifyLexicon.load()
         self._sums: dict[frozenset[str], float] = {}  # per instance: sums of squared idf

@@ -455,6 +455,13 @@ class Store:
                       json.loads(ev["places"]), [_mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
                 for ev in events]
 
+    def load_summaries(self, ids: Iterable[str]) -> list[ArticleSummary]:
+        """Stored storyline article summaries by id, without their text (``original`` "")."""
+        t = self._t["storyline_articles"]
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.article_id.in_(sorted(set(ids)))).order_by(t.c.position))
+            return [_summary_from({**r, "original": ""}, {}) for r in rows.mappings()]
+
     def published_dates(self) -> list[PartialDate]:
         """Known publication dates of the stored articles (context for dating new ones)."""
         t = self._t["articles"]

@@ -102,11 +102,12 @@ def create_comparison_tables(conn: Connection) -> None:
         Column("origin_evidence", Text), Column("relayed", Boolean, nullable=False),
         Column("pred_class", String(40)), Column("polarity", Integer, nullable=False),
         Column("window_start", String(10)), Column("window_end", String(10)),
-        Column("copy_key", String(32), index=True),
+        Column("copy_key", String(32), index=True), Column("takes_part", Boolean, nullable=False),
         Column("terms", Text, nullable=False),  # JSON {"actors": [...], "places": [...], "topic": [...], "core": [...]}
     )
     Table("claim_terms", md, Column("term", Text, primary_key=True),
-          Column("position", Integer, primary_key=True, autoincrement=False))
+          Column("position", Integer, primary_key=True, autoincrement=False),
+          Column("blocks", Boolean, nullable=False))  # a candidate under this term (t:, c: of claims taking part)
     Table("relation_ends", md, Column("claim_id", String(200), primary_key=True),
           Column("relation", Integer, primary_key=True, autoincrement=False))
     md.create_all(conn)
@@ -119,6 +120,7 @@ def comparison_row(position: int, claim: Claim, k: ClaimKeys) -> Row:
         "relayed": k.relayed, "pred_class": k.pred_class, "polarity": k.polarity,
         "window_start": k.window[0].isoformat() if k.window else None,
         "window_end": k.window[1].isoformat() if k.window else None, "copy_key": k.copy_key,
+        "takes_part": k.takes_part,
         "terms": _js({"actors": sorted(k.actors), "places": sorted(k.places), "topic": sorted(k.topic),
                       "core": sorted(k.core)}),
     }
@@ -132,7 +134,7 @@ def keys_from(row: Row) -> ClaimKeys:
     return ClaimKeys(
         row["origin_name"], row["origin_key"], row["origin_evidence"], bool(row["relayed"]), row["outlet"],
         *(frozenset(shared(t) for t in terms[k]) for k in ("actors", "places", "topic", "core")),
-        row["pred_class"], row["polarity"], window, row["copy_key"])
+        row["pred_class"], row["polarity"], window, row["copy_key"], bool(row["takes_part"]))
 
 
 def term_rows(position: int, k: ClaimKeys) -> Iterator[Row]:
@@ -140,7 +142,7 @@ def term_rows(position: int, k: ClaimKeys) -> Iterator[Row]:
     object terms (blocking, as ``verify.block``)."""
     for prefix, terms in (("a:", k.actors), ("t:", k.topic), ("c:", k.core)):
         for t in sorted(terms):
-            yield {"term": prefix + t, "position": position}
+            yield {"term": prefix + t, "position": position, "blocks": prefix != "a:" and k.takes_part}
 
 
 def relation_end_rows(position: int, r: Relation) -> Iterator[Row]:
@@ -188,7 +190,7 @@ def _js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _verdict_row(v: Verdict, kind: str) -> Row:
+def verdict_row(v: Verdict, kind: str) -> Row:
     return {
         "subject": v.subject, "subject_kind": kind, "status": v.status,
         "independent_sources": v.independent_sources, "origins": _js(v.origins),
@@ -215,8 +217,8 @@ def verification_rows(st: Storyline) -> dict[str, Iterator[Row]]:
              "cue": r.cue, "score": r.score} for r in st.relations),
         "claim_clusters": (
             {"id": c.id, "claims": _js(c.claims), "label": c.label, "event": c.event} for c in st.clusters),
-        "verdicts": chain((_verdict_row(v, "event") for v in st.verdicts),
-                          (_verdict_row(c.verdict, "cluster") for c in st.clusters)),
+        "verdicts": chain((verdict_row(v, "event") for v in st.verdicts),
+                          (verdict_row(c.verdict, "cluster") for c in st.clusters)),
         "outlet_profiles": (
             {"outlet": p.outlet, "articles": p.articles, "claims": p.claims, "own_voice": p.own_voice,
              "attributed": p.attributed, "unnamed_sources": p.unnamed_sources, "sole_source": p.sole_source,

@@ -129,10 +129,10 @@ def outlet_profiles(views: Sequence[ClaimView], clusters: Sequence[ClaimCluster]
         own = sum(1 for v in vs if v.claim.attribution_kind == "outlet")
         unnamed = sum(1 for v in vs if v.claim.attribution_kind == "sources")
         alone = sum(1 for v in vs if v.id in solo)
-        out.append(OutletProfile(outlet, n_articles.get(outlet, 0), n, _share(own, n), _share(n - own, n),
-                                 _share(unnamed, n), alone, _share(alone, n)))
+        out.append(OutletProfile(outlet, n_articles.get(outlet, 0), n, share(own, n), share(n - own, n),
+                                 share(unnamed, n), alone, share(alone, n)))
     return out
 
 
-def _share(k: int, n: int) -> float:
+def share(k: int, n: int) -> float:
     return round(k / n, 3) if n else 0.0

@@ -464,7 +464,7 @@ class CrossSourceVerifier:
         claims, keys = [], []
         for v in _drain(views):
             claims.append(_resolved(v, cluster_of[v.id]))
-            keys.append(comparison_keys(v))
+            keys.append(comparison_keys(v, _takes_part(v, self.cfg)))
         return replace(storyline, claims=claims, relations=relations, clusters=clusters,
                        verdicts=verdicts, outlet_profiles=profiles, claim_keys=keys)
 
@@ -500,3 +500,13 @@ def _resolved(v: ClaimView, cid: str) -> Claim:
     origin = v.origin.name if v.origin.relayed else v.claim.origin
     evidence = v.origin.evidence if v.origin.relayed else v.claim.origin_evidence
     return replace(v.claim, actors=v.actor_ids, origin=origin or v.origin.name, origin_evidence=evidence, cluster=cid)
+
+
+# Public names for incremental verification (crosscheck.verify_increment), which must
+# block, score, cluster and resolve claims exactly as a build does.
+blocking_keys = _keys
+overlapping = _overlapping
+takes_part = _takes_part
+affinity = _affinity
+resolved_claim = _resolved
+short = _short

@@ -26,7 +26,7 @@ class WebConfig:
     max_page_size: int = 200
     timeline_limit: int = 2_000  # marks per timeline request by default
     max_timeline_limit: int = 10_000
-    verify_after_upload: bool = True  # an upload that adds articles queues a full build (web.jobs)
+    verify_after_upload: bool = True  # an upload's claims are compared across sources (web.jobs)
 
 
 @dataclass

@@ -7,10 +7,13 @@ the first job, and reused. A job runs exactly the pipeline's per-article stages
 (``core.store_documents``) and then links the new articles incrementally
 (``incremental.link_new_articles``); see that module for what is recomputed. A build
 job (``POST /api/v1/build``) rebuilds the whole storyline, as ``crosscheck build`` does:
-what compares uploaded articles' claims across sources. With ``verify_after_upload`` (the
-web app's default) an upload that adds articles queues that build itself, behind it:
-one build for a burst of uploads, since a build that has not started yet already covers
-every upload before it, so until it ends the new articles are shown as unverified.
+from scratch. With ``verify_after_upload`` (the web app's default) an upload that adds
+articles also compares their claims across sources, incrementally
+(``verify_increment``), in the same job. Where that cannot be done (a store built before
+comparison keys were kept, sentence-embedding similarity) the upload queues a full build
+behind it instead: one build for a burst of uploads, since a build that has not started
+yet already covers every upload before it; until it ends the new articles are shown as
+unverified.
 """
 
 from __future__ import annotations
@@ -143,9 +146,9 @@ class IngestService:
         added = self._store_uploads(job, uploads)
         job.stage, job.done, job.total = "link", 0, 1
         if added:
-            result = link_new_articles(self.store, added, self.settings)
+            result = link_new_articles(self.store, added, self.settings, verify=self.verify_after_upload)
             job.result = {**asdict(result), "summary": result.summary()}
-            if self.verify_after_upload and result.mode != "full":  # "full": the store was empty, just built
+            if self.verify_after_upload and not result.verified:  # the increment could not compare them
                 build = self.submit_build()
                 job.result["verify_job"] = build.id
                 job.result["summary"] += f"; that build is queued behind this upload (job {build.id})"

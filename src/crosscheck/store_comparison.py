@@ -1,0 +1,296 @@
+"""Reads and writes of the stored verification that an increment needs, by key.
+
+Why a module of its own: ``verify_increment`` compares a few new claims with the stored
+ones, so it must read the stored claims by blocking term, by sentence copy, by cluster
+and by relation, never all of them; and it writes its result in one transaction. This
+module only knows the tables (``store_claims``: migrations 5 and 6); what to compare
+is ``verify_increment``'s business.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator, Sequence
+
+from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from crosscheck.models import Claim, ClaimKeys, OutletProfile, Relation, Verdict
+from crosscheck.store import Store
+from crosscheck.store_claims import (
+    claim_from, claim_row, comparison_row, keys_from, relation_end_rows, term_rows, verdict_row,
+)
+from crosscheck.verdicts import share
+
+IN_CHUNK = 500  # values per SQL IN (...)
+
+
+def _chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
+    items = sorted(set(values))
+    for i in range(0, len(items), IN_CHUNK):
+        yield items[i:i + IN_CHUNK]
+
+
+@dataclass
+class StoredCluster:
+    position: int
+    id: str
+    claims: list[str]
+
+
+class ComparisonStore:
+    """The stored claims, clusters and relations, read by key (one open connection)."""
+
+    def __init__(self, store: Store, conn: Connection) -> None:
+        self.store, self.conn = store, conn
+        self.t = store.table
+
+    def ready(self) -> str | None:
+        """None when the stored storyline keeps comparison keys for all its claims, else why not."""
+        claims, comp = self.t("storyline_claims"), self.t("claim_comparison")
+        if comp is None:
+            return "the store predates incremental verification (migration 6)"
+        n = self.conn.execute(select(func.count()).select_from(claims)).scalar() or 0
+        m = self.conn.execute(select(func.count()).select_from(comp)).scalar() or 0
+        if n != m:
+            return f"the stored storyline keeps comparison keys for {m} of its {n} claims (built before they were kept)"
+        return None
+
+    def count(self) -> int:
+        return self.conn.execute(select(func.count()).select_from(self.t("claim_comparison"))).scalar() or 0
+
+    def next_position(self, table: str) -> int:
+        t = self.t(table)
+        top = self.conn.execute(select(func.max(t.c.position))).scalar()
+        return 0 if top is None else top + 1
+
+    # -- claims -------------------------------------------------------------------
+    def claims(self, positions: Iterable[int]) -> dict[int, tuple[Claim, ClaimKeys]]:
+        sc, cc = self.t("storyline_claims"), self.t("claim_comparison")
+        out = {}
+        for chunk in _chunked(positions):
+            rows = self.conn.execute(select(sc, *(c.label(f"k_{c.name}") for c in cc.c)).join(
+                cc, cc.c.position == sc.c.position).where(sc.c.position.in_(chunk))).mappings()
+            for r in rows:
+                keys = {k[2:]: v for k, v in r.items() if k.startswith("k_")}
+                out[r["position"]] = (claim_from(r, r["article_id"]), keys_from(keys))
+        return out
+
+    def positions(self, claim_ids: Iterable[str]) -> dict[str, int]:
+        cc = self.t("claim_comparison")
+        out = {}
+        for chunk in _chunked(claim_ids):
+            out.update(self.conn.execute(select(cc.c.claim_id, cc.c.position).where(cc.c.claim_id.in_(chunk))).all())
+        return out
+
+    def stating(self, mention_ids: Iterable[str]) -> dict[str, list[int]]:
+        """Positions of the stored claims stating each event mention."""
+        sc = self.t("storyline_claims")
+        out: dict[str, list[int]] = defaultdict(list)
+        for chunk in _chunked(mention_ids):
+            for mention, pos in self.conn.execute(select(sc.c.event, sc.c.position).where(sc.c.event.in_(chunk))):
+                out[mention].append(pos)
+        return out
+
+    def taking_part(self, positions: Iterable[int]) -> dict[int, bool]:
+        cc = self.t("claim_comparison")
+        out = {}
+        for chunk in _chunked(positions):
+            out.update((p, bool(t)) for p, t in self.conn.execute(
+                select(cc.c.position, cc.c.takes_part).where(cc.c.position.in_(chunk))))
+        return out
+
+    def events_of_mentions(self, mention_ids: Iterable[str]) -> dict[str, str]:
+        links = self.t("event_mention_links")
+        out = {}
+        for chunk in _chunked(mention_ids):
+            out.update(self.conn.execute(select(links.c.mention_id, links.c.event_id)
+                                         .where(links.c.mention_id.in_(chunk))).all())
+        return out
+
+    def postings(self, terms: Iterable[str]) -> dict[str, list[int]]:
+        """Positions of the claims taking part under each blocking term, in position order."""
+        ct = self.t("claim_terms")
+        out: dict[str, list[int]] = defaultdict(list)
+        for chunk in _chunked(terms):
+            for term, pos in self.conn.execute(select(ct.c.term, ct.c.position).where(ct.c.term.in_(chunk))
+                                               .where(ct.c.blocks.is_(True)).order_by(ct.c.term, ct.c.position)):
+                out[term].append(pos)
+        return out
+
+    def term_counts(self, terms: Iterable[str]) -> Counter:
+        """Stored claims with each term, taking part or not (``verify.block`` counts all)."""
+        ct = self.t("claim_terms")
+        out: Counter = Counter()
+        for chunk in _chunked(terms):
+            out.update(dict(self.conn.execute(select(ct.c.term, func.count()).where(ct.c.term.in_(chunk))
+                                              .group_by(ct.c.term)).all()))
+        return out
+
+    def rarity_counts(self, words: Iterable[str]) -> Counter:
+        """Claims whose actor keys or topic terms hold each word (``LexicalSimilarity``'s df)."""
+        ct = self.t("claim_terms")
+        bare = func.substr(ct.c.term, 3)
+        out: Counter = Counter()
+        for chunk in _chunked(words):
+            terms = [f"{p}{w}" for w in chunk for p in ("a:", "t:")]
+            out.update(dict(self.conn.execute(select(bare, func.count(ct.c.position.distinct()))
+                                              .where(ct.c.term.in_(terms)).group_by(bare)).all()))
+        return out
+
+    def copies(self, keys: Iterable[str]) -> dict[str, list[int]]:
+        cc = self.t("claim_comparison")
+        out: dict[str, list[int]] = defaultdict(list)
+        for chunk in _chunked(keys):
+            for key, pos in self.conn.execute(select(cc.c.copy_key, cc.c.position).where(cc.c.copy_key.in_(chunk))
+                                              .order_by(cc.c.position)):
+                out[key].append(pos)
+        return out
+
+    # -- clusters and relations ------------------------------------------------------
+    def cluster_ids(self, positions: Iterable[int]) -> dict[int, str]:
+        sc = self.t("storyline_claims")
+        out = {}
+        for chunk in _chunked(positions):
+            out.update(self.conn.execute(select(sc.c.position, sc.c.cluster).where(sc.c.position.in_(chunk))).all())
+        return out
+
+    def clusters(self, ids: Iterable[str]) -> dict[str, StoredCluster]:
+        t = self.t("claim_clusters")
+        out = {}
+        for chunk in _chunked(ids):
+            for pos, cid, claims in self.conn.execute(select(t.c.position, t.c.id, t.c.claims).where(t.c.id.in_(chunk))):
+                out[cid] = StoredCluster(pos, cid, json.loads(claims))
+        return out
+
+    def relations_of(self, claim_ids: Iterable[str]) -> dict[int, Relation]:
+        ends, rel = self.t("relation_ends"), self.t("claim_relations")
+        wanted: set[int] = set()
+        for chunk in _chunked(claim_ids):
+            wanted.update(self.conn.execute(select(ends.c.relation).where(ends.c.claim_id.in_(chunk))).scalars())
+        out = {}
+        for chunk in _chunked(wanted):
+            for r in self.conn.execute(select(rel).where(rel.c.position.in_(chunk))).mappings():
+                out[r["position"]] = Relation(r["type"], json.loads(r["claims"]), json.loads(r["articles"]),
+                                              r["explanation"], r["cue"], r["score"])
+        return out
+
+    def entity_names(self, ids: Iterable[str]) -> dict[str, str]:
+        t = self.t("entities")
+        out = {}
+        for chunk in _chunked(ids):
+            out.update(self.conn.execute(select(t.c.id, t.c.name).where(t.c.id.in_(chunk))).all())
+        return out
+
+    def outlets(self) -> set[str]:
+        t = self.t("storyline_articles")
+        return {o for o in self.conn.execute(select(t.c.outlet).distinct()).scalars() if o}
+
+
+@dataclass
+class ComparisonWrite:
+    """What one increment changes in the stored verification (see ``write``)."""
+
+    claims: list[tuple[int, Claim, ClaimKeys]] = field(default_factory=list)  # new, with positions
+    origins: dict[int, tuple[Claim, ClaimKeys]] = field(default_factory=dict)  # stored claims given another origin
+    cluster_of: dict[str, list[int]] = field(default_factory=dict)  # cluster id -> stored claims now in it
+    relations: list[Relation] = field(default_factory=list)  # new
+    clusters: list[tuple[int, str, list[str], str, str | None]] = field(default_factory=list)  # written anew
+    drop_clusters: list[str] = field(default_factory=list)  # merged into another (or rewritten)
+    verdicts: list[tuple[Verdict, str]] = field(default_factory=list)  # (verdict, "event" | "cluster")
+    drop_event_verdicts: list[str] = field(default_factory=list)
+    renamed_events: dict[str, str] = field(default_factory=dict)  # old event id -> recomputed id
+    outlets: set[str] = field(default_factory=set)  # outlets whose profile is recomputed
+
+
+def write(store: Store, change: ComparisonWrite) -> int:
+    """Apply ``change`` in one transaction; returns the number of outlet profiles recomputed."""
+    t = store.table
+    with store.engine.begin() as conn:
+        db = ComparisonStore(store, conn)
+        sc, cc = t("storyline_claims"), t("claim_comparison")
+        if change.claims:
+            conn.execute(insert(sc), [{**claim_row(c), "article_id": c.article, "position": p}
+                                      for p, c, _k in change.claims])
+            conn.execute(insert(cc), [comparison_row(p, c, k) for p, c, k in change.claims])
+            terms = [r for p, _c, k in change.claims for r in term_rows(p, k)]
+            if terms:
+                conn.execute(insert(t("claim_terms")), terms)
+        for pos, (claim, keys) in change.origins.items():
+            conn.execute(update(sc).where(sc.c.position == pos).values(
+                origin=claim.origin, origin_evidence=claim.origin_evidence))
+            conn.execute(update(cc).where(cc.c.position == pos).values(
+                origin_name=keys.origin_name, origin_key=keys.origin_key, origin_evidence=keys.origin_evidence,
+                relayed=keys.relayed))
+        for cid, positions in change.cluster_of.items():
+            for chunk in _chunked(positions):
+                conn.execute(update(sc).where(sc.c.position.in_(chunk)).values(cluster=cid))
+        _write_relations(conn, db, change.relations)
+        _write_clusters(conn, db, change)
+        for old, new in change.renamed_events.items():
+            cl = t("claim_clusters")
+            conn.execute(update(cl).where(cl.c.event == old).values(event=new))
+        return _write_profiles(conn, db, change.outlets)
+
+
+def _write_relations(conn: Connection, db: ComparisonStore, relations: Sequence[Relation]) -> None:
+    if not relations:
+        return
+    base = db.next_position("claim_relations")
+    conn.execute(insert(db.t("claim_relations")), [
+        {"position": base + i, "type": r.type, "claims": json.dumps(r.claims), "articles": json.dumps(r.articles),
+         "explanation": r.explanation, "cue": r.cue, "score": r.score} for i, r in enumerate(relations)])
+    conn.execute(insert(db.t("relation_ends")),
+                 [row for i, r in enumerate(relations) for row in relation_end_rows(base + i, r)])
+
+
+def _write_clusters(conn: Connection, db: ComparisonStore, change: ComparisonWrite) -> None:
+    cl, vt = db.t("claim_clusters"), db.t("verdicts")
+    for chunk in _chunked(change.drop_clusters):
+        conn.execute(delete(cl).where(cl.c.id.in_(chunk)))
+    gone_clusters = set(change.drop_clusters) | {v.subject for v, kind in change.verdicts if kind == "cluster"}
+    for chunk in _chunked(gone_clusters):
+        conn.execute(delete(vt).where(and_(vt.c.subject_kind == "cluster", vt.c.subject.in_(chunk))))
+    gone_events = set(change.drop_event_verdicts) | {v.subject for v, kind in change.verdicts if kind == "event"}
+    for chunk in _chunked(gone_events):
+        conn.execute(delete(vt).where(and_(vt.c.subject_kind == "event", vt.c.subject.in_(chunk))))
+    if change.clusters:
+        conn.execute(insert(cl), [{"position": p, "id": cid, "claims": json.dumps(claims), "label": label,
+                                   "event": event} for p, cid, claims, label, event in change.clusters])
+    if change.verdicts:
+        base = db.next_position("verdicts")
+        conn.execute(insert(vt), [{**verdict_row(v, kind), "position": base + i}
+                                  for i, (v, kind) in enumerate(change.verdicts)])
+
+
+def _write_profiles(conn: Connection, db: ComparisonStore, outlets: set[str]) -> int:
+    """Recompute the outlet profiles of ``outlets`` from the stored claims and cluster
+    verdicts (as ``verdicts.outlet_profiles`` counts them) and rewrite the table in order."""
+    if not outlets:
+        return 0
+    prof, sc, cc, vt, arts = (db.t(n) for n in ("outlet_profiles", "storyline_claims", "claim_comparison",
+                                                  "verdicts", "storyline_articles"))
+    kept = {r["outlet"]: r for r in conn.execute(select(prof)).mappings()}
+    solo = and_(vt.c.independent_sources <= 1, vt.c.status != "contested")
+    for outlet in sorted(outlets):
+        n, own, unnamed, alone = conn.execute(
+            select(func.count(), func.sum(case((sc.c.attribution_kind == "outlet", 1), else_=0)),
+                   func.sum(case((sc.c.attribution_kind == "sources", 1), else_=0)),
+                   func.sum(case((solo, 1), else_=0)))
+            .select_from(cc.join(sc, sc.c.position == cc.c.position).outerjoin(
+                vt, and_(vt.c.subject_kind == "cluster", vt.c.subject == sc.c.cluster)))
+            .where(cc.c.outlet == outlet)).one()
+        n_articles = conn.execute(select(func.count()).select_from(arts).where(
+            (arts.c.outlet == outlet) | (arts.c.outlet.is_(None) & (arts.c.article_id == outlet)))).scalar() or 0
+        own, unnamed, alone = own or 0, unnamed or 0, alone or 0
+        p = OutletProfile(outlet, n_articles, n, share(own, n), share(n - own, n), share(unnamed, n), alone,
+                          share(alone, n))
+        kept[outlet] = {"outlet": p.outlet, "articles": p.articles, "claims": p.claims, "own_voice": p.own_voice,
+                        "attributed": p.attributed, "unnamed_sources": p.unnamed_sources,
+                        "sole_source": p.sole_source, "sole_source_share": p.sole_source_share}
+    conn.execute(delete(prof))
+    rows = [{**kept[o], "position": i} for i, o in enumerate(sorted(kept, key=str.casefold))]
+    conn.execute(insert(prof), rows)
+    return len(outlets)
