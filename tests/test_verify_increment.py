@@ -143,3 +143,30 @@ def test_a_store_without_comparison_keys_or_another_similarity_needs_a_build(tmp
         done = verify_articles(*args)
         assert done.mode == "build-needed" and "0 of its 260 claims" in done.reason
         assert "a full build compares them" in done.summary()
+
+
+def test_cli_ingest_incremental_adds_to_the_stored_storyline(tmp_path, capsys, monkeypatch):
+    """``crosscheck ingest --incremental``: the second ingest links and verifies its two
+    articles into the stored storyline, without a rebuild; the store ends as a full build
+    of all ten would."""
+    import crosscheck.core as core
+    from crosscheck.cli import main
+
+    first = tmp_path / "first"
+    first.mkdir()
+    for f in FILES[:-2]:
+        shutil.copy(f, first / f.name)
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    assert main(["ingest", str(first), "--db", db, "--quiet"]) == 0
+    builds = []
+    monkeypatch.setattr(core, "rebuild", lambda *a, **k: builds.append(a))
+    assert main(["ingest", str(CORPUS), "--db", db, "--incremental"]) == 0
+    assert builds == []
+    monkeypatch.undo()
+    assert "2 articles added, 8 already stored" in capsys.readouterr().out
+    with Store(db) as store:
+        after = store.load_storyline()
+        _check_consistent(store, after)
+        full = rebuild(store)
+    assert _relations(after) == _relations(full) and _verdicts(after) == _verdicts(full)
+    assert {frozenset(c.claims) for c in after.clusters} == {frozenset(c.claims) for c in full.clusters}

@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--engine", choices=["local", "ray"], default="local", help="run the per-article stages and linking on this machine or on Ray (default: local; ray needs the 'ray' extra)")
     scale.add_argument("--address", default=None, help="Ray cluster to join with --engine ray: 'auto' or 'ray://host:10001' (default: start a local one)")
     scale.add_argument("--device", choices=["auto", "gpu", "cpu"], default="auto", help="spaCy on a GPU when one is usable (auto), on a GPU or not at all (gpu: needs CuPy), or always on the CPU")
+    scale.add_argument("--incremental", action="store_true", help="link and verify the new articles into the stored storyline instead of rebuilding it (a store of n articles: reads what the new ones touch, not all n; a build may group slightly differently, see README)")
     scale.add_argument("--batch-size", type=_positive, default=64, help="paragraphs per spaCy batch (default: 64; on a GPU 512 ran the whole pipeline 1.2x faster, for 1.2 GB of GPU memory)")
     p = sub.add_parser("run", parents=[common, outp, scale], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
     p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs, .warc/.warc.gz web archives)")
@@ -106,7 +107,7 @@ def _run(args, reporter) -> int:
         reporter.error(f"{p}: no such file or folder")
     with Store(args.db) as store, reporter.progress() as progress:
         settings = Settings(db_url=args.db, workers=args.workers, engine=args.engine, engine_address=args.address,
-                            device=args.device, batch_size=args.batch_size)
+                            device=args.device, batch_size=args.batch_size, incremental=args.incremental)
         result = process([p for p in args.paths if p not in missing], store, settings, progress)
     for err in result.errors:
         reporter.error(err.line())

@@ -24,6 +24,7 @@ def add_commands(sub, common: argparse.ArgumentParser) -> None:
 
     web = argparse.ArgumentParser(add_help=False)
     web.add_argument("--out", default=None, help="also write storyline.json and report.html into this folder")
+    web.add_argument("--incremental", action="store_true", help="link and verify new articles into the stored storyline instead of rebuilding it (see crosscheck ingest --incremental)")
     web.add_argument("--outlets", default=None, help="JSON file mapping domain -> outlet name (extends the built-in table)")
     web.add_argument("--refresh", action="store_true", help="request stored URLs again (conditionally: unchanged pages cost a 304)")
     web.add_argument("--rate", type=float, default=P["rate_per_host"], help=f"requests per second per host; 0 = no limit (default: {P['rate_per_host']:g})")
@@ -74,7 +75,7 @@ def _setup(args, reporter):
                             timeout_s=args.timeout, retries=max(0, args.retries), max_bytes=args.max_bytes)
     options = CollectOptions(refresh=args.refresh, max_entries=getattr(args, "max_entries", None), outlets=outlets)
     extra = {"outlets_file": args.outlets, "max_page_bytes": args.max_bytes}
-    return Fetcher(politeness), options, Settings(db_url=args.db, extra=extra)
+    return Fetcher(politeness), options, Settings(db_url=args.db, incremental=args.incremental, extra=extra)
 
 
 def _finish(args, reporter, report, what: str) -> int:

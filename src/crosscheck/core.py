@@ -18,7 +18,7 @@ stage's typed output to the next. The run, in order:
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -95,9 +95,26 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     del documents
     release()  # the model (unless the caller keeps it) and the per-article batches: see crosscheck.heap
     progress("storyline", 0, 1)
-    storyline = rebuild(store, settings, errors=errors, duplicates=result.duplicates)
+    storyline = _updated(store, settings, added, errors, result.duplicates)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
     return RunResult(storyline, added, errors, skipped)
+
+
+def _updated(store: Store, settings: Settings, added: Sequence[str], errors: Sequence[InputError],
+             duplicates: Sequence[DuplicateRecord]) -> Storyline:
+    """The storyline after new articles were stored: rebuilt, or with ``settings.incremental``
+    the new articles linked and verified into the stored one (``incremental``, O(k) reads
+    of the store instead of O(n)); rebuilt all the same where there is none to extend or the
+    increment cannot verify (a store saved before comparison keys were kept)."""
+    if settings.incremental:
+        from crosscheck.incremental import link_new_articles  # it builds on this module (rebuild)
+
+        stored = store.load_storyline() if not added else None
+        if stored is not None:
+            return replace(stored, errors=[*errors])
+        if added and link_new_articles(store, added, settings, verify=True).verified:
+            return replace(store.load_storyline(), errors=[*errors])
+    return rebuild(store, settings, errors=errors, duplicates=duplicates)
 
 
 def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[InputError] = (),

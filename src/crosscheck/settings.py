@@ -24,6 +24,7 @@ class Settings:
     engine: str = "local"  # "local" (this machine) or "ray" (ray_engine.py)
     engine_address: str | None = None  # Ray cluster address ("auto", "ray://host:10001"); None starts a local one
     device: str = "auto"  # spaCy on a GPU when one is usable ("auto"), always ("gpu") or never ("cpu"): nlp.use_device
+    incremental: bool = False  # new articles linked and verified into the stored storyline, not rebuilt (core)
     db_url: str = "sqlite:///crosscheck.db"
     quiet: bool = False
     extra: dict = field(default_factory=dict, hash=False, compare=False)
