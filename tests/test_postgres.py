@@ -113,5 +113,9 @@ def test_incremental_ingest_on_postgres(client):
         time.sleep(0.2)
     assert job["status"] == "done", job
     assert job["result"]["mode"] == "incremental" and len(job["articles"]) == 1
+    assert job["result"]["verification"]["mode"] == "incremental", job["result"]  # verify_increment's SQL on PostgreSQL
+    assert client.get("/api/v1/storyline").json()["unverified_articles"]["count"] == 0
+    claims = client.get("/api/v1/claims", params={"article": job["articles"][0]}).json()["items"]
+    assert claims and all(c["cluster"] for c in claims)
     assert client.get(f"/api/v1/articles/{job['articles'][0]}").json()["outlet"] == "Harbor Wire"
     assert client.get("/api/v1/search", params={"q": "returned Heron"}).json()["articles"]["total"] >= 1

@@ -250,8 +250,8 @@ def verification_from(rows: dict[str, list[Row]]) -> dict[str, Any]:
             ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts[("cluster", r["id"])], r["event"])
             for r in rows["claim_clusters"]],
         "verdicts": [_verdict_from(r) for r in rows["verdicts"] if r["subject_kind"] == "event"],
-        "outlet_profiles": [
+        "outlet_profiles": sorted((  # by name, as a build writes them (an increment appends new outlets)
             OutletProfile(r["outlet"], r["articles"], r["claims"], r["own_voice"], r["attributed"],
                           r["unnamed_sources"], r["sole_source"], r["sole_source_share"])
-            for r in rows["outlet_profiles"]],
+            for r in rows["outlet_profiles"]), key=lambda p: p.outlet.casefold()),
     }

@@ -17,7 +17,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from sqlalchemy import and_, case, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from crosscheck.models import Claim, ClaimKeys, OutletProfile, Relation, Verdict
+from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
 from crosscheck.store_claims import (
     claim_from, claim_row, comparison_row, keys_from, relation_end_rows, term_rows, verdict_row,
@@ -46,6 +46,14 @@ class ComparisonStore:
     def __init__(self, store: Store, conn: Connection) -> None:
         self.store, self.conn = store, conn
         self.t = store.table
+
+    def lookup(self, table: str, key: str, value: str, keys: Iterable[Any]) -> dict:
+        """{key: value} of the rows whose ``key`` column is among ``keys``."""
+        t = self.t(table)
+        out = {}
+        for chunk in _chunked(keys):
+            out.update(self.conn.execute(select(t.c[key], t.c[value]).where(t.c[key].in_(chunk))).all())
+        return out
 
     def ready(self) -> str | None:
         """None when the stored storyline keeps comparison keys for all its claims, else why not."""
@@ -79,11 +87,7 @@ class ComparisonStore:
         return out
 
     def positions(self, claim_ids: Iterable[str]) -> dict[str, int]:
-        cc = self.t("claim_comparison")
-        out = {}
-        for chunk in _chunked(claim_ids):
-            out.update(self.conn.execute(select(cc.c.claim_id, cc.c.position).where(cc.c.claim_id.in_(chunk))).all())
-        return out
+        return self.lookup("claim_comparison", "claim_id", "position", claim_ids)
 
     def stating(self, mention_ids: Iterable[str]) -> dict[str, list[int]]:
         """Positions of the stored claims stating each event mention."""
@@ -95,20 +99,10 @@ class ComparisonStore:
         return out
 
     def taking_part(self, positions: Iterable[int]) -> dict[int, bool]:
-        cc = self.t("claim_comparison")
-        out = {}
-        for chunk in _chunked(positions):
-            out.update((p, bool(t)) for p, t in self.conn.execute(
-                select(cc.c.position, cc.c.takes_part).where(cc.c.position.in_(chunk))))
-        return out
+        return {p: bool(t) for p, t in self.lookup("claim_comparison", "position", "takes_part", positions).items()}
 
     def events_of_mentions(self, mention_ids: Iterable[str]) -> dict[str, str]:
-        links = self.t("event_mention_links")
-        out = {}
-        for chunk in _chunked(mention_ids):
-            out.update(self.conn.execute(select(links.c.mention_id, links.c.event_id)
-                                         .where(links.c.mention_id.in_(chunk))).all())
-        return out
+        return self.lookup("event_mention_links", "mention_id", "event_id", mention_ids)
 
     def postings(self, terms: Iterable[str]) -> dict[str, list[int]]:
         """Positions of the claims taking part under each blocking term, in position order."""
@@ -151,11 +145,10 @@ class ComparisonStore:
 
     # -- clusters and relations ------------------------------------------------------
     def cluster_ids(self, positions: Iterable[int]) -> dict[int, str]:
-        sc = self.t("storyline_claims")
-        out = {}
-        for chunk in _chunked(positions):
-            out.update(self.conn.execute(select(sc.c.position, sc.c.cluster).where(sc.c.position.in_(chunk))).all())
-        return out
+        return self.lookup("storyline_claims", "position", "cluster", positions)
+
+    def cluster_positions(self, ids: Iterable[str]) -> dict[str, int]:
+        return self.lookup("claim_clusters", "id", "position", ids)
 
     def clusters(self, ids: Iterable[str]) -> dict[str, StoredCluster]:
         t = self.t("claim_clusters")
@@ -178,11 +171,7 @@ class ComparisonStore:
         return out
 
     def entity_names(self, ids: Iterable[str]) -> dict[str, str]:
-        t = self.t("entities")
-        out = {}
-        for chunk in _chunked(ids):
-            out.update(self.conn.execute(select(t.c.id, t.c.name).where(t.c.id.in_(chunk))).all())
-        return out
+        return self.lookup("entities", "id", "name", ids)
 
     def outlets(self) -> set[str]:
         t = self.t("storyline_articles")
@@ -267,13 +256,16 @@ def _write_clusters(conn: Connection, db: ComparisonStore, change: ComparisonWri
 
 def _write_profiles(conn: Connection, db: ComparisonStore, outlets: set[str]) -> int:
     """Recompute the outlet profiles of ``outlets`` from the stored claims and cluster
-    verdicts (as ``verdicts.outlet_profiles`` counts them) and rewrite the table in order."""
+    verdicts (as ``verdicts.outlet_profiles`` counts them): their rows are replaced, new
+    ones go last (a storyline lists its profiles by outlet name: ``store_claims``)."""
     if not outlets:
         return 0
     prof, sc, cc, vt, arts = (db.t(n) for n in ("outlet_profiles", "storyline_claims", "claim_comparison",
                                                   "verdicts", "storyline_articles"))
-    kept = {r["outlet"]: r for r in conn.execute(select(prof)).mappings()}
     solo = and_(vt.c.independent_sources <= 1, vt.c.status != "contested")
+    old = db.lookup("outlet_profiles", "outlet", "position", outlets)
+    nxt = db.next_position("outlet_profiles")
+    rows = []
     for outlet in sorted(outlets):
         n, own, unnamed, alone = conn.execute(
             select(func.count(), func.sum(case((sc.c.attribution_kind == "outlet", 1), else_=0)),
@@ -285,12 +277,13 @@ def _write_profiles(conn: Connection, db: ComparisonStore, outlets: set[str]) ->
         n_articles = conn.execute(select(func.count()).select_from(arts).where(
             (arts.c.outlet == outlet) | (arts.c.outlet.is_(None) & (arts.c.article_id == outlet)))).scalar() or 0
         own, unnamed, alone = own or 0, unnamed or 0, alone or 0
-        p = OutletProfile(outlet, n_articles, n, share(own, n), share(n - own, n), share(unnamed, n), alone,
-                          share(alone, n))
-        kept[outlet] = {"outlet": p.outlet, "articles": p.articles, "claims": p.claims, "own_voice": p.own_voice,
-                        "attributed": p.attributed, "unnamed_sources": p.unnamed_sources,
-                        "sole_source": p.sole_source, "sole_source_share": p.sole_source_share}
-    conn.execute(delete(prof))
-    rows = [{**kept[o], "position": i} for i, o in enumerate(sorted(kept, key=str.casefold))]
+        position = old.get(outlet)
+        if position is None:
+            position, nxt = nxt, nxt + 1
+        rows.append({"position": position, "outlet": outlet, "articles": n_articles, "claims": n,
+                     "own_voice": share(own, n), "attributed": share(n - own, n), "unnamed_sources": share(unnamed, n),
+                     "sole_source": alone, "sole_source_share": share(alone, n)})
+    for chunk in _chunked(old):
+        conn.execute(delete(prof).where(prof.c.outlet.in_(chunk)))
     conn.execute(insert(prof), rows)
     return len(outlets)

@@ -35,6 +35,7 @@ say. Only the lexical similarity is incremental; with sentence embeddings
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
@@ -67,6 +68,7 @@ class VerifyIncrement:
     clusters_merged: int = 0  # stored clusters merged into another
     events: int = 0  # event verdicts recomputed
     outlets: int = 0  # outlet profiles recomputed
+    seconds: float = 0.0  # wall time of this verification, reads and write included
 
     def summary(self) -> str:
         if self.mode != "incremental":
@@ -82,6 +84,7 @@ def verify_articles(store: Store, records: Sequence[ArticleRecord], ids: Mapping
     """Verify the claims of ``records`` (stored and just linked: ``ids`` their entity ids,
     ``events`` the events the increment wrote, ``replaced`` old event id -> new) against
     the stored verification (steps above)."""
+    started = time.perf_counter()
     verifier = verifier or CrossSourceVerifier()
     if verifier.similarity is not LexicalSimilarity:
         return VerifyIncrement("build-needed", "only the lexical claim similarity is verified incrementally")
@@ -93,6 +96,7 @@ def verify_articles(store: Store, records: Sequence[ArticleRecord], ids: Mapping
         inc = _Increment(db, verifier, store)
         change, result = inc.run(records, ids, events, replaced)
     result.outlets = write(store, change)
+    result.seconds = round(time.perf_counter() - started, 3)
     return result
 
 
@@ -219,13 +223,13 @@ class _Increment:
         """The stored clusters any new claim could join (its ``max_clusters`` most
         overlapping among the stored ones), with their first members' views read."""
         ids = self.db.cluster_ids({p for ps in postings.values() for p in ps})
-        stored = self.db.clusters(set(ids.values()))
+        at = self.db.cluster_positions(set(ids.values()))  # members are read only for the candidates
         cindex: dict[str, set[int]] = defaultdict(set)
         for k, ps in postings.items():
-            cindex[k].update(stored[ids[p]].position for p in ps if ids.get(p) in stored)
+            cindex[k].update(at[ids[p]] for p in ps if ids.get(p) in at)
         wanted = {ci for ks in keys if ks for ci in overlapping(ks, cindex, df, cap, self.cfg.max_clusters)}
-        by_position = {c.position: c for c in stored.values()}
-        groups = {ci: _Group(ci, by_position[ci].id, list(by_position[ci].claims)) for ci in wanted}
+        stored = self.db.clusters(cid for cid, ci in at.items() if ci in wanted)
+        groups = {c.position: _Group(c.position, c.id, list(c.claims)) for c in stored.values()}
         first = self.db.positions(c for g in groups.values() for c in g.stored[:MAX_COMPARED])
         self._read(first.values())
         for g in groups.values():
