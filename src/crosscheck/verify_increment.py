@@ -128,7 +128,7 @@ class _Increment:
         pairs = self._pairs(keys, df, cap, postings, base)
         groups, cindex = self._stored_clusters(postings, keys, df, cap)
         self._read([i for i, _j in pairs if i < base])
-        sim = self._similarity(new, base)
+        sim = self._similarity(new)
         at = {**self.views, **{base + j: v for j, v in enumerate(new)}}
         relations = relate(at, pairs, sim, self.judge, self.cfg)
         joined = self._cluster(new, keys, df, cap, groups, cindex, sim, base)
@@ -237,7 +237,7 @@ class _Increment:
         return groups, cindex
 
     # -- steps 3-5 ----------------------------------------------------------------------
-    def _similarity(self, new: list[ClaimView], base: int) -> LexicalSimilarity:
+    def _similarity(self, new: list[ClaimView]) -> LexicalSimilarity:
         views = [*self.views.values(), *new]
         words = {k for v in views for k in v.actors | v.topic}
         df = self.db.rarity_counts(words)
