@@ -104,6 +104,29 @@ def test_new_articles_last_in_order_are_verified_exactly_as_a_full_build(tmp_pat
         {c.id: (c.origin, c.origin_evidence) for c in full.claims}
 
 
+def test_two_increments_in_a_row_read_what_the_first_wrote(tmp_path):
+    """09 then 10, one increment each: the second compares with claims, clusters and
+    relations the first one wrote (new cluster ids, appended rows); the end state is a
+    full build's."""
+    base = tmp_path / "base"
+    base.mkdir()
+    for f in FILES[:-2]:
+        shutil.copy(f, base / f.name)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        for f in FILES[-2:]:
+            docs = ingest([f], DEFAULT, store.known_hashes())
+            result = link_new_articles(store, store_documents(docs.documents, store, DEFAULT), verify=True)
+            assert result.verified, result.verification
+            after = store.load_storyline()
+            _check_consistent(store, after)
+        assert any(c.id.startswith("cl-2") and any(x.startswith("09-") for x in c.claims) for c in after.clusters)
+        full = rebuild(store)
+    assert _relations(after) == _relations(full) and _verdicts(after) == _verdicts(full)
+    assert {frozenset(c.claims) for c in after.clusters} == {frozenset(c.claims) for c in full.clusters}
+    assert after.outlet_profiles == full.outlet_profiles
+
+
 def test_an_article_from_the_middle_finds_the_relations_a_build_finds(tmp_path):
     """03 comes before stored articles in a build's order; its relations and the verdicts
     of the events still come out as a build's (the clusters may group a little differently)."""

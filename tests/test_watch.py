@@ -79,15 +79,18 @@ def site():
         yield s
 
 
-def test_watch_polls_report_what_changed(site, tmp_path):
+@pytest.mark.parametrize("incremental", [False, True], ids=["rebuild", "incremental"])
+def test_watch_polls_report_what_changed(site, tmp_path, incremental):
+    """The same lines whether each poll rebuilds the storyline or adds to it (``--incremental``)."""
     from crosscheck.fetch import Fetcher, Politeness
+    from crosscheck.settings import Settings
     from crosscheck.store import Store
     from crosscheck.watch import Watcher
 
     lines: list[str] = []
     with Store(f"sqlite:///{tmp_path / 'w.db'}") as store:
         w = Watcher([site.url("/rss.xml")], store, Fetcher(Politeness(rate_per_host=0), trust_env=False),
-                    emit=lines.append, out=tmp_path / "out")
+                    emit=lines.append, out=tmp_path / "out", settings=Settings(incremental=incremental))
         assert w.run(0.01, max_polls=1) == 1
         assert lines[0].startswith("poll 1") and "1 new articles" in lines[0]
         assert any(x.startswith("+ event") and "(Valmora Courier)" in x for x in lines[1:])

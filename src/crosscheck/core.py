@@ -129,7 +129,7 @@ def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[Inpu
                                     duplicates=duplicates, linker=linker_for(settings), checkpoint=keep)
         keep()
         store.save_storyline(storyline)
-    return storyline
+    return replace(storyline, claim_keys=[])  # kept in the store from here on: not held through the outputs
 
 
 def store_documents(
