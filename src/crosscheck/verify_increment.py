@@ -140,10 +140,9 @@ class _Increment:
                          for j, v in enumerate(new)]
         change.relations = relations
         final += self._resourced_groups(final)
-        self._cluster_verdicts(final, relations, change, result)
+        outlets = self._cluster_verdicts(final, relations, change, result)
         result.events = self._event_verdicts(events, new, relations, replaced, change)
-        change.outlets = {s.outlet or s.id for s in map(summarize_article, records)} | {
-            v.outlet for g in final for v in self._members(g)}
+        change.outlets = {s.outlet or s.id for s in map(summarize_article, records)} | outlets
         change.origins = {p: self._resourced_claim(p) for p in self.resourced}
         result.candidates = len(self.views)
         return change, result
@@ -306,12 +305,16 @@ class _Increment:
         for p, (claim, keys) in found.items():
             self.views[p] = view_of(claim, keys, events.get(claim.event or ""))
 
-    def _members(self, g: _Group) -> list[ClaimView]:
-        """Every member's view, in cluster order."""
-        positions = self.db.positions(g.stored)
+    def _members(self, groups: Sequence[_Group]) -> list[list[ClaimView]]:
+        """Every member's view of each group, in cluster order (the stored ones read at once)."""
+        positions = self.db.positions(c for g in groups for c in g.stored)
         self._read(positions.values())
-        new = {v.id: v for v in g.new}
-        return [new[c] if c in new else self.views[positions[c]] for c in g.order or g.stored if c in new or c in positions]
+        out = []
+        for g in groups:
+            new = {v.id: v for v in g.new}
+            out.append([new[c] if c in new else self.views[positions[c]] for c in g.order or g.stored
+                        if c in new or c in positions])
+        return out
 
     def _resourced_groups(self, final: list[_Group]) -> list[_Group]:
         """Stored clusters not otherwise touched whose claims step 1 gave another origin."""
@@ -325,16 +328,25 @@ class _Increment:
         stored = self.db.relations_of(ids)
         return [stored[p] for p in sorted(stored)] + [r for r in new if ids & set(r.claims)]
 
-    def _cluster_verdicts(self, final, relations, change: ComparisonWrite, result: VerifyIncrement) -> None:
-        for g in final:
-            members = self._members(g)
-            rels = self._relations_of([m.id for m in members], relations)
+    def _cluster_verdicts(self, final, relations, change: ComparisonWrite, result: VerifyIncrement) -> set[str]:
+        """Each touched cluster rewritten with its verdict; returns the outlets of their claims."""
+        outlets: set[str] = set()
+        stored = self.db.relations_of(c for g in final for c in g.stored)
+        every = [stored[p] for p in sorted(stored)] + list(relations)  # stored ones first, in stored order
+        by_claim: dict[str, set[int]] = defaultdict(set)
+        for i, r in enumerate(every):
+            for c in r.claims:
+                by_claim[c].add(i)
+        for g, members in zip(final, self._members(final)):
+            rels = [every[i] for i in sorted({i for m in members for i in by_claim.get(m.id, ())})]
+            outlets.update(m.outlet for m in members)
             event = next((m.event for m in members if m.event), None)
             change.clusters.append((g.position, g.id, [m.id for m in members], short(members[0].claim.text, 90), event))
             change.verdicts.append((cluster_verdict(g.id, members, rels), "cluster"))
             if g.stored:
                 result.clusters_updated += 1
                 change.drop_clusters.append(g.id)
+        return outlets
 
     def _event_verdicts(self, events, new, relations, replaced, change: ComparisonWrite) -> int:
         """Verdicts of the events the increment linked into, a new contradiction touches or
