@@ -135,7 +135,8 @@ def main(argv=None) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     out = Path(args.out)
     runs = json.loads(out.read_text()).get("runs", {}) if out.exists() else {}
-    runs[f"hold_out_{args.hold_out}" if args.hold_out else "updated_copy"] = {"store": args.store, **res}
+    mode = f"hold_out_{args.hold_out}" if args.hold_out else "updated_copy"
+    runs[f"{mode}@{res['store_articles']}"] = {"store": args.store, **res}
     out.write_text(json.dumps({"benchmark": "incremental_ingest", "runs": runs}, indent=2) + "\n")
     print(f"wrote {args.out}")
     return 0
