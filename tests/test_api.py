@@ -311,6 +311,49 @@ def test_an_upload_is_compared_across_sources_in_its_own_job(tmp_path):
         assert 'id="unverified"' not in c.get("/").text
 
 
+def test_a_failed_increment_falls_back_to_a_build_and_a_restart_verifies_what_was_left(tmp_path, monkeypatch):
+    """If incremental verification fails, the upload (stored and linked) is not lost: the
+    job says why and queues a full build. A server that starts on a store with unverified
+    articles (it stopped between linking and verifying) queues that build itself."""
+    import crosscheck.incremental as incremental
+    from crosscheck.core import store_documents
+    from crosscheck.ingest import ingest
+    from crosscheck.settings import DEFAULT
+    from crosscheck.web.verification import unverified_articles
+
+    url = f"sqlite:///{tmp_path / 'fail.db'}"
+    with Store(url) as store:
+        process([ROOT / "examples" / "harbor-accord"], store)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    article = {"text": SEIZURE, "title": "Fighters seize cargo ship off Port Serin", "outlet": "Gulf Courier",
+               "published": "2023-03-29", "id": "gulf-courier-heron"}
+    with TestClient(create_app(url, TOKEN)) as c:
+        monkeypatch.setattr(incremental, "verify_articles", broken)
+        job = wait(c, c.post("/api/v1/ingest/articles", json={"articles": [article]}, headers=AUTH).json()["job"])
+        monkeypatch.undo()
+        assert job["status"] == "done" and job["result"]["verification"]["mode"] == "build-needed", job
+        assert "RuntimeError: disk on fire" in job["result"]["verification"]["reason"]
+        build = wait(c, {"poll": f"/api/v1/jobs/{job['result']['verify_job']}"})
+        assert build["status"] == "done" and build["result"]["mode"] == "full"
+        assert c.get("/api/v1/storyline").json()["unverified_articles"]["count"] == 0
+    wire = tmp_path / "wire.txt"
+    wire.write_text("Grey Heron crew home\n\nThe crew of the Grey Heron returned to Port Serin on 28 March 2023 after "
+                    "the Northern Tide Front released the cargo ship, Valdoria's coast guard said.\n")
+    with Store(url) as store:  # linked, then the server stopped before verifying
+        added = store_documents(ingest([wire], DEFAULT, store.known_hashes()).documents, store, DEFAULT)
+        incremental.link_new_articles(store, added)
+        with store.engine.connect() as conn:
+            assert unverified_articles(store, conn) == added
+    with TestClient(create_app(url, TOKEN)) as c:
+        started = c.app.state.ctx.jobs.recent()
+        assert len(started) == 1, started  # queued on start, before any request
+        assert wait(c, started[0].as_dict())["result"]["mode"] == "full"
+        assert c.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": [], "build": None}
+
+
 def test_a_build_request_shares_a_waiting_build_only_when_nothing_is_queued_behind_it(tmp_path):
     from crosscheck.settings import DEFAULT
     from crosscheck.web.jobs import IngestService

@@ -38,6 +38,7 @@ date order over the whole corpus, while an increment visits only the new ones.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections import Counter, defaultdict
@@ -55,8 +56,9 @@ from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
 from crosscheck.storyline import attach_entity_ids, summarize_article
 from crosscheck.verify import CrossSourceVerifier
-from crosscheck.verify_increment import verify_articles
+from crosscheck.verify_increment import VerifyIncrement, verify_articles
 
+log = logging.getLogger("crosscheck.incremental")
 STORED = "\x00stored:"  # article-id prefix of the stored entities' pseudo-mentions
 _WORDS = re.compile(r"[a-z0-9]+")
 
@@ -112,9 +114,20 @@ def link_new_articles(
     store.update_storyline(remove_events=sorted(replaced), events=events,
                            articles=[summarize_article(r) for r in records], entities=entities)
     if verify:
-        done = verify_articles(store, records, ids, events, replaced, CrossSourceVerifier.from_settings(settings))
+        done = _verify(store, records, ids, events, replaced, settings)
         result.verification = {**asdict(done), "summary": done.summary()}
     return result
+
+
+def _verify(store, records, ids, events, replaced, settings) -> VerifyIncrement:
+    """``verify_increment.verify_articles``; a failure leaves the linked articles unverified
+    (its write is one transaction) and says why, so that the caller falls back to a full
+    build instead of losing the upload that was already stored and linked."""
+    try:
+        return verify_articles(store, records, ids, events, replaced, CrossSourceVerifier.from_settings(settings))
+    except Exception as exc:  # logged in full; the result carries the one-line reason
+        log.exception("incremental verification failed")
+        return VerifyIncrement("build-needed", f"incremental verification failed ({type(exc).__name__}: {exc})")
 
 
 # --------------------------------------------------------------------------- entities

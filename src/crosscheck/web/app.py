@@ -43,6 +43,8 @@ def create_app(db_url: str = "sqlite:///crosscheck.db", token: str | None = None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        if (job := ctx.jobs.verify_unverified()) is not None:
+            log.info("articles without verification in the store: build job %s queued", job.id)
         yield
         ctx.jobs.shutdown()
         store.close()

@@ -34,6 +34,7 @@ from crosscheck.ingest import ingest
 from crosscheck.settings import Settings
 from crosscheck.store import Store
 from crosscheck.web.uploads import Upload, relabel_path, settle_ids, stage
+from crosscheck.web.verification import unverified_articles
 
 KEEP_JOBS = 200  # finished jobs remembered for polling; older ones are forgotten
 
@@ -97,6 +98,17 @@ class IngestService:
                 self._jobs.popitem(last=False)
             self._executor.submit(self._guarded, job, work)
         return job
+
+    def verify_unverified(self) -> Job | None:
+        """A build queued when the store has articles no stored verification includes
+        (``web.verification.unverified_articles``: the server stopped between an upload's
+        linking and its verification, or uploads were taken without verifying), with
+        ``verify_after_upload``; None when there is nothing to verify."""
+        if not self.verify_after_upload:
+            return None
+        with self.store.engine.connect() as conn:
+            waiting = unverified_articles(self.store, conn)
+        return self.submit_build() if waiting else None
 
     def pending_build(self) -> dict | None:
         """The latest build job while it is queued or running (id, status, where to poll):
