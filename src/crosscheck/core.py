@@ -103,9 +103,10 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
 def _updated(store: Store, settings: Settings, added: Sequence[str], errors: Sequence[InputError],
              duplicates: Sequence[DuplicateRecord]) -> Storyline:
     """The storyline after new articles were stored: rebuilt, or with ``settings.incremental``
-    the new articles linked and verified into the stored one (``incremental``, O(k) reads
-    of the store instead of O(n)); rebuilt all the same where there is none to extend or the
-    increment cannot verify (a store saved before comparison keys were kept)."""
+    the new articles linked and verified into the stored one (``incremental``: reads what
+    they touch instead of everything; the storyline is then read back for the caller's
+    outputs); rebuilt all the same where there is none to extend or the increment cannot
+    verify (a store saved before comparison keys were kept)."""
     if settings.incremental:
         from crosscheck.incremental import link_new_articles  # it builds on this module (rebuild)
 
