@@ -15,7 +15,6 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-import pytest
 from sqlalchemy import delete, select
 
 from crosscheck.core import process, rebuild, store_documents

@@ -190,6 +190,19 @@ def _js(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def relation_row(r: Relation) -> Row:
+    return {"type": r.type, "claims": _js(r.claims), "articles": _js(r.articles), "explanation": r.explanation,
+            "cue": r.cue, "score": r.score}
+
+
+def relation_from(r: Row) -> Relation:
+    return Relation(r["type"], json.loads(r["claims"]), json.loads(r["articles"]), r["explanation"], r["cue"], r["score"])
+
+
+def cluster_row(cid: str, claims: list[str], label: str, event: str | None) -> Row:
+    return {"id": cid, "claims": _js(claims), "label": label, "event": event}
+
+
 def verdict_row(v: Verdict, kind: str) -> Row:
     return {
         "subject": v.subject, "subject_kind": kind, "status": v.status,
@@ -212,11 +225,8 @@ def verification_rows(st: Storyline) -> dict[str, Iterator[Row]]:
     as they are read: a large storyline's rows are never all held at once."""
     rows: dict[str, Iterable[Row]] = {
         "storyline_claims": ({**claim_row(c), "article_id": c.article} for c in st.claims),
-        "claim_relations": (
-            {"type": r.type, "claims": _js(r.claims), "articles": _js(r.articles), "explanation": r.explanation,
-             "cue": r.cue, "score": r.score} for r in st.relations),
-        "claim_clusters": (
-            {"id": c.id, "claims": _js(c.claims), "label": c.label, "event": c.event} for c in st.clusters),
+        "claim_relations": (relation_row(r) for r in st.relations),
+        "claim_clusters": (cluster_row(c.id, c.claims, c.label, c.event) for c in st.clusters),
         "verdicts": chain((verdict_row(v, "event") for v in st.verdicts),
                           (verdict_row(c.verdict, "cluster") for c in st.clusters)),
         "outlet_profiles": (
@@ -243,9 +253,7 @@ def verification_from(rows: dict[str, list[Row]]) -> dict[str, Any]:
     verdicts = {(r["subject_kind"], r["subject"]): _verdict_from(r) for r in rows["verdicts"]}
     return {
         "claims": [claim_from(r, r["article_id"]) for r in rows["storyline_claims"]],
-        "relations": [
-            Relation(r["type"], json.loads(r["claims"]), json.loads(r["articles"]), r["explanation"], r["cue"],
-                     r["score"]) for r in rows["claim_relations"]],
+        "relations": [relation_from(r) for r in rows["claim_relations"]],
         "clusters": [
             ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts[("cluster", r["id"])], r["event"])
             for r in rows["claim_clusters"]],

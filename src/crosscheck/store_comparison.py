@@ -20,7 +20,8 @@ from sqlalchemy.engine import Connection
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
 from crosscheck.store_claims import (
-    claim_from, claim_row, comparison_row, keys_from, relation_end_rows, term_rows, verdict_row,
+    claim_from, claim_row, cluster_row, comparison_row, keys_from, relation_end_rows, relation_from, relation_row,
+    term_rows, verdict_row,
 )
 from crosscheck.verdicts import share
 
@@ -166,8 +167,7 @@ class ComparisonStore:
         out = {}
         for chunk in _chunked(wanted):
             for r in self.conn.execute(select(rel).where(rel.c.position.in_(chunk))).mappings():
-                out[r["position"]] = Relation(r["type"], json.loads(r["claims"]), json.loads(r["articles"]),
-                                              r["explanation"], r["cue"], r["score"])
+                out[r["position"]] = relation_from(r)
         return out
 
     def entity_names(self, ids: Iterable[str]) -> dict[str, str]:
@@ -228,9 +228,8 @@ def _write_relations(conn: Connection, db: ComparisonStore, relations: Sequence[
     if not relations:
         return
     base = db.next_position("claim_relations")
-    conn.execute(insert(db.t("claim_relations")), [
-        {"position": base + i, "type": r.type, "claims": json.dumps(r.claims), "articles": json.dumps(r.articles),
-         "explanation": r.explanation, "cue": r.cue, "score": r.score} for i, r in enumerate(relations)])
+    conn.execute(insert(db.t("claim_relations")), [{**relation_row(r), "position": base + i}
+                                                  for i, r in enumerate(relations)])
     conn.execute(insert(db.t("relation_ends")),
                  [row for i, r in enumerate(relations) for row in relation_end_rows(base + i, r)])
 
@@ -246,8 +245,8 @@ def _write_clusters(conn: Connection, db: ComparisonStore, change: ComparisonWri
     for chunk in _chunked(gone_events):
         conn.execute(delete(vt).where(and_(vt.c.subject_kind == "event", vt.c.subject.in_(chunk))))
     if change.clusters:
-        conn.execute(insert(cl), [{"position": p, "id": cid, "claims": json.dumps(claims), "label": label,
-                                   "event": event} for p, cid, claims, label, event in change.clusters])
+        conn.execute(insert(cl), [{**cluster_row(cid, claims, label, event), "position": p}
+                                  for p, cid, claims, label, event in change.clusters])
     if change.verdicts:
         base = db.next_position("verdicts")
         conn.execute(insert(vt), [{**verdict_row(v, kind), "position": base + i}

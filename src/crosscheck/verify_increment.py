@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 from crosscheck.disjoint import DisjointSets
-from crosscheck.models import ArticleRecord, Claim, ClaimKeys, Entity, Event, Relation, Storyline, Verdict
+from crosscheck.models import ArticleRecord, Claim, ClaimKeys, Entity, Event, Relation, Storyline
 from crosscheck.origins import Origin, OriginResolver, copied_within
 from crosscheck.similarity import ClaimView, LexicalSimilarity, comparison_keys, signed, view_of
 from crosscheck.store import Store
