@@ -354,6 +354,29 @@ def test_a_failed_increment_falls_back_to_a_build_and_a_restart_verifies_what_wa
         assert c.get("/api/v1/storyline").json()["unverified_articles"] == {"count": 0, "ids": [], "build": None}
 
 
+def test_an_events_relations_are_looked_up_by_claim_as_a_scan_finds_them(tmp_path):
+    """``relation_ends`` (migration 6) finds an event's relations without reading all of
+    them; a storyline saved before it (no ends) is read whole, with the same answer."""
+    from dataclasses import replace
+
+    from crosscheck.web.verification import Verification
+
+    url = f"sqlite:///{tmp_path / 'rel.db'}"
+    with Store(url) as store:
+        st = process([ROOT / "examples" / "harbor-accord"], store).storyline
+        v = Verification.of(store)
+        contested = [r for r in st.relations if r.type == "contradicts"]
+        wanted = {contested[0].claims[0]}
+        with store.engine.connect() as conn:
+            indexed = v._relations(conn, wanted)
+            assert v._indexed(conn) and indexed == replace(v, ends=None)._relations(conn, wanted)
+            assert len(indexed) == sum(1 for r in st.relations if wanted & set(r.claims)) >= 1
+        with store.engine.begin() as conn:
+            conn.execute(delete(store.table("relation_ends")))
+        with store.engine.connect() as conn:
+            assert not v._indexed(conn) and v._relations(conn, wanted) == indexed
+
+
 def test_a_build_request_shares_a_waiting_build_only_when_nothing_is_queued_behind_it(tmp_path):
     from crosscheck.settings import DEFAULT
     from crosscheck.web.jobs import IngestService

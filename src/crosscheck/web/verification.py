@@ -77,6 +77,7 @@ class Verification:
     relations: Table | None
     verdicts: Table | None
     profiles: Table | None
+    ends: Table | None = None  # relation_ends (migration 6): each relation's claims, indexed by claim
 
     @classmethod
     def of(cls, store: Store) -> "Verification":
@@ -87,7 +88,7 @@ class Verification:
         claims = claims if claims is not None else store.table("claims")
         relations = store.table("claim_relations")
         relations = relations if relations is not None else store.table("relations")
-        return cls(claims, relations, verdicts, store.table("outlet_profiles"))
+        return cls(claims, relations, verdicts, store.table("outlet_profiles"), store.table("relation_ends"))
 
     @property
     def available(self) -> dict[str, bool]:
@@ -149,10 +150,23 @@ class Verification:
         return out
 
     def _relations(self, conn: Connection, claim_ids: set) -> list[dict]:
+        """The relations with a claim among ``claim_ids``, in stored order: looked up by claim
+        where the relations' ends are indexed, else by reading them all (a storyline saved
+        before migration 6: its ``relation_ends`` is empty while it has relations)."""
         if self.relations is None or not claim_ids:
             return []
-        rows = [_plain(dict(r)) for r in conn.execute(select(self.relations)).mappings()]
+        stmt = select(self.relations)
+        if self._indexed(conn):
+            by_claim = select(self.ends.c.relation).where(self.ends.c.claim_id.in_(sorted(claim_ids)))
+            stmt = stmt.where(self.relations.c.position.in_(by_claim)).order_by(self.relations.c.position)
+        rows = [_plain(dict(r)) for r in conn.execute(stmt).mappings()]
         return [r for r in rows if set(r.get("claims") or []) & claim_ids]
+
+    def _indexed(self, conn: Connection) -> bool:
+        if self.ends is None or "position" not in self.relations.c:
+            return False
+        return conn.execute(select(self.ends.c.relation).limit(1)).first() is not None or \
+            conn.execute(select(self.relations.c.position).limit(1)).first() is None
 
     def profile(self, conn: Connection, outlet: str) -> dict[str, Any] | None:
         if self.profiles is None or "outlet" not in self.profiles.c:
