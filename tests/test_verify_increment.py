@@ -180,12 +180,14 @@ def test_cli_ingest_incremental_adds_to_the_stored_storyline(tmp_path, capsys, m
         shutil.copy(f, first / f.name)
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     assert main(["ingest", str(first), "--db", db, "--quiet"]) == 0
-    builds = []
+    builds, loads = [], []
     monkeypatch.setattr(core, "rebuild", lambda *a, **k: builds.append(a))
+    monkeypatch.setattr(Store, "load_storyline", lambda *a: loads.append(a))
     assert main(["ingest", str(CORPUS), "--db", db, "--incremental"]) == 0
-    assert builds == []
+    assert builds == [] and loads == []  # neither rebuilt nor read back whole: ingest writes no outputs
     monkeypatch.undo()
-    assert "2 articles added, 8 already stored" in capsys.readouterr().out
+    assert "2 articles added, 8 already stored, 0 rejected; store has 10 articles, 26 entities, 34 events" in \
+        capsys.readouterr().out
     with Store(db) as store:
         after = store.load_storyline()
         _check_consistent(store, after)

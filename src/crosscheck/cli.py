@@ -108,15 +108,19 @@ def _run(args, reporter) -> int:
     with Store(args.db) as store, reporter.progress() as progress:
         settings = Settings(db_url=args.db, workers=args.workers, engine=args.engine, engine_address=args.address,
                             device=args.device, batch_size=args.batch_size, incremental=args.incremental)
-        result = process([p for p in args.paths if p not in missing], store, settings, progress)
+        result = process([p for p in args.paths if p not in missing], store, settings, progress,
+                         read_back=args.command == "run")
+        s = result.storyline
+        c = {"storyline_articles": len(s.articles), "entities": len(s.entities), "events": len(s.events)} if s \
+            else store.counts()  # an incremental ingest: not read back
+        n = (c["storyline_articles"], c["entities"], c["events"])
     for err in result.errors:
         reporter.error(err.line())
     if args.command == "run":
         json_path, html_path = write_outputs(result.storyline, args.out)
         reporter.info(f"wrote {json_path} and {html_path}")
-    s = result.storyline
-    reporter.summary(f"{len(result.added)} articles added, {result.skipped} already stored, {len(result.errors) + len(missing)} rejected; store has {len(s.articles)} articles, {len(s.entities)} entities, {len(s.events)} events ({args.db})")
-    if not result.added and not s.articles:
+    reporter.summary(f"{len(result.added)} articles added, {result.skipped} already stored, {len(result.errors) + len(missing)} rejected; store has {n[0]} articles, {n[1]} entities, {n[2]} events ({args.db})")
+    if not result.added and not n[0]:
         return EXIT_NOTHING
     return EXIT_SOME_REJECTED if (result.errors or missing) else EXIT_OK
 

@@ -43,7 +43,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 @dataclass
 class RunResult:
-    storyline: Storyline
+    storyline: Storyline | None  # None: an incremental update not read back (``process(read_back=False)``)
     added: list[str] = field(default_factory=list)  # article ids stored by this run
     errors: list[InputError] = field(default_factory=list)
     skipped: int = 0  # inputs already in the store (same content)
@@ -59,9 +59,14 @@ def process(
     settings: Settings = DEFAULT,
     progress: Progress = _noop,
     extractor: EventExtractor | None = None,
+    *,
+    read_back: bool = True,
 ) -> RunResult:
-    """Steps 1-8 of the module docstring against an open store."""
-    return _process_ingested(ingest(paths, settings, store.known_hashes()), store, settings, progress, extractor)
+    """Steps 1-8 of the module docstring against an open store. ``read_back=False``: an
+    incremental update (``settings.incremental``) does not read the whole storyline back
+    for the result (``crosscheck ingest``: it writes no outputs)."""
+    return _process_ingested(ingest(paths, settings, store.known_hashes()), store, settings, progress, extractor,
+                             read_back=read_back)
 
 
 def process_documents(
@@ -85,7 +90,8 @@ def process_documents(
 
 
 def _process_ingested(result: IngestResult, store: Store, settings: Settings, progress: Progress,
-                      extractor: EventExtractor | None, analyzer: Analyzer | None = None) -> RunResult:
+                      extractor: EventExtractor | None, analyzer: Analyzer | None = None, *,
+                      read_back: bool = True) -> RunResult:
     """Steps 2-8 once the inputs are read (shared by files and fetched documents)."""
     stored = [d for d in result.duplicates if d.kind == "exact" and d.article == d.same_as]
     result.duplicates = [d for d in result.duplicates if d not in stored]  # re-runs are not re-posts
@@ -95,26 +101,24 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     del documents
     release()  # the model (unless the caller keeps it) and the per-article batches: see crosscheck.heap
     progress("storyline", 0, 1)
-    storyline = _updated(store, settings, added, errors, result.duplicates)
+    storyline = _updated(store, settings, added, errors, result.duplicates, read_back)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
     return RunResult(storyline, added, errors, skipped)
 
 
 def _updated(store: Store, settings: Settings, added: Sequence[str], errors: Sequence[InputError],
-             duplicates: Sequence[DuplicateRecord]) -> Storyline:
+             duplicates: Sequence[DuplicateRecord], read_back: bool = True) -> Storyline | None:
     """The storyline after new articles were stored: rebuilt, or with ``settings.incremental``
     the new articles linked and verified into the stored one (``incremental``: reads what
     they touch instead of everything; the storyline is then read back for the caller's
     outputs); rebuilt all the same where there is none to extend or the increment cannot
-    verify (a store saved before comparison keys were kept)."""
+    verify (a store saved before comparison keys were kept). None: updated, not read back."""
     if settings.incremental:
         from crosscheck.incremental import link_new_articles  # it builds on this module (rebuild)
 
-        stored = store.load_storyline() if not added else None
-        if stored is not None:
-            return replace(stored, errors=[*errors])
-        if added and link_new_articles(store, added, settings, verify=True).verified:
-            return replace(store.load_storyline(), errors=[*errors])
+        done = store.has_storyline() if not added else link_new_articles(store, added, settings, verify=True).verified
+        if done:
+            return replace(store.load_storyline(), errors=[*errors]) if read_back else None
     return rebuild(store, settings, errors=errors, duplicates=duplicates)
 
 

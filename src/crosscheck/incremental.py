@@ -101,7 +101,7 @@ def link_new_articles(
     """Link the stored articles ``article_ids`` into the stored storyline (steps above);
     with ``verify``, then compare their claims across sources (``verify_increment``)."""
     records = [r for r in (store.load_record(a) for a in article_ids) if r is not None]
-    if not _has_storyline(store):
+    if not store.has_storyline():
         rebuild(store, settings)
         return IncrementResult("full", [r.id for r in records])
     result = IncrementResult("incremental", [r.id for r in records], stored_events=_count(store, "events"))
@@ -227,12 +227,6 @@ def _extend(store: Store, touched: dict[str, list[EntityRef]]) -> list[Entity]:
 
 
 # --------------------------------------------------------------------------- linking
-def _has_storyline(store: Store) -> bool:
-    t = store.table("storyline")
-    with store.engine.connect() as conn:
-        return conn.execute(select(t.c.id)).first() is not None
-
-
 def _count(store: Store, name: str) -> int:
     t = store.table(name)
     with store.engine.connect() as conn:
