@@ -27,6 +27,7 @@ from crosscheck.store_claims import keys_from
 from crosscheck.verdicts import cluster_verdict, outlet_profiles
 from crosscheck.verify import CrossSourceVerifier
 from crosscheck.verify_increment import verify_articles
+from conftest import SAMPLE_CORPUS, needs
 
 CORPUS = Path(__file__).resolve().parents[1] / "examples" / "harbor-accord"
 FILES = sorted(p for p in CORPUS.iterdir() if p.name[:2].isdigit())
@@ -34,12 +35,13 @@ COPIED = ("Under the accord, Valdoria and Kestrel agreed to conduct joint coast 
           "to Port Serin, beginning in May.")
 
 
-def _increment(tmp_path: Path, new_files: list[Path], extra: list[Path] = ()):
-    """A store of the corpus without ``new_files``, then those (and ``extra``) added
-    incrementally; returns (result, storyline after, storyline of a full build of it all)."""
+def _increment(tmp_path: Path, new_files: list[Path], extra: list[Path] = (), files: list[Path] = FILES):
+    """A store of the corpus (``files``) without ``new_files``, then those (and ``extra``)
+    added incrementally; returns (result, storyline after, storyline of a full build of it
+    all, the added ids)."""
     base, new = tmp_path / "base", tmp_path / "new"
     base.mkdir(), new.mkdir()
-    for f in FILES:
+    for f in files:
         shutil.copy(f, (new if f in new_files else base) / f.name)
     for f in extra:
         shutil.copy(f, new / f.name)
@@ -101,6 +103,17 @@ def test_new_articles_last_in_order_are_verified_exactly_as_a_full_build(tmp_pat
     assert after.outlet_profiles == full.outlet_profiles
     assert {c.id: (c.origin, c.origin_evidence) for c in after.claims} == \
         {c.id: (c.origin, c.origin_evidence) for c in full.claims}
+
+
+def test_real_reports_added_last_are_verified_exactly_as_a_full_build(tmp_path):
+    """The sample corpus (five real reports): the last two added to a store of the first
+    three; one of them contradicts a stored report, as in a full build."""
+    files = sorted(needs(SAMPLE_CORPUS).glob("*.txt"))
+    result, after, full, added = _increment(tmp_path, files[-2:], files=files)
+    assert result.verified and any(r.type == "contradicts" and set(r.articles) & added for r in after.relations)
+    assert _relations(after) == _relations(full) and _verdicts(after) == _verdicts(full)
+    assert {frozenset(c.claims) for c in after.clusters} == {frozenset(c.claims) for c in full.clusters}
+    assert after.outlet_profiles == full.outlet_profiles
 
 
 def test_two_increments_in_a_row_read_what_the_first_wrote(tmp_path):
