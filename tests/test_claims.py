@@ -5,8 +5,8 @@ from __future__ import annotations
 from crosscheck.claims import RuleClaimExtractor
 from crosscheck.events import RuleEventExtractor
 from crosscheck.models import (
-    AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, OffsetBlock, PartialDate, PublicationDate,
-    Removed, SourceDocument,
+    AnalyzedDocument, ArticleSummary, CleanDocument, DuplicateRecord, OffsetBlock, PartialDate, PublicationDate,
+    Removed,
 )
 from crosscheck.origins import OriginResolver, origin_key
 from crosscheck.timex import tag
@@ -105,11 +105,10 @@ def test_event_told_as_a_noun_is_a_presupposed_claim(analyzer):
 
 
 # ----------------------------------------------------------------------------- origins
-def _record(aid: str, removed=(), duplicate=None) -> ArticleRecord:
-    src = SourceDocument(aid, f"{aid}.txt", "txt", "x", aid)
-    clean = CleanDocument(aid, "x", [OffsetBlock(0, 1, 0, 1)], removed=list(removed))
-    pub = PublicationDate(aid, None, "unknown")
-    return ArticleRecord(src, clean, pub, [], [], [], [], duplicate)
+def _article(aid: str, outlet: str | None, removed=(), same_as: str | None = None) -> ArticleSummary:
+    """What a storyline knows of an article that origins are resolved from."""
+    return ArticleSummary(aid, outlet, None, None, None, "unknown", "", 0, f"{aid}.txt", same_origin_as=same_as,
+                          removed=list(removed))
 
 
 def _claim(aid: str, speakers=()):
@@ -119,8 +118,7 @@ def _claim(aid: str, speakers=()):
 
 
 def test_relay_cues_name_the_origin_and_an_outlet_naming_itself_is_not_one():
-    recs = [_record("a"), _record("b")]
-    r = OriginResolver.from_records(recs, {"a": "Coast Courier", "b": "Harbor Herald"})
+    r = OriginResolver.from_articles([_article("a", "Coast Courier"), _article("b", "Harbor Herald")])
     cases = {
         "On Friday Reuters published a report on the deal.": "Reuters",
         "The plan, first reported by The Washington Post, would create a command center.": "Washington Post",
@@ -140,17 +138,18 @@ def test_relay_cues_name_the_origin_and_an_outlet_naming_itself_is_not_one():
 
 
 def test_reposts_and_appeared_first_on_lead_to_the_original_outlet():
-    recs = [
-        _record("orig"),
-        _record("copy", duplicate=DuplicateRecord("copy", "orig", "near", 0.9)),
-        _record("wire", removed=[Removed(0, 10, "appeared-first-on", "The post Harbor deal signed appeared first on Meridian Review.")]),
-        _record("self", removed=[Removed(0, 10, "appeared-first-on", "The post X appeared first on Coast Courier.")]),
-        _record("anon"),
+    articles = [
+        _article("orig", "Meridian Review"),
+        _article("copy", "Coastline Monitor"),  # the run's duplicate record says so
+        _article("copy2", "Coast Courier", same_as="orig"),  # its summary says so
+        _article("wire", "Coastline Monitor",
+                 [Removed(0, 10, "appeared-first-on", "The post Harbor deal signed appeared first on Meridian Review.")]),
+        _article("self", "Coast Courier", [Removed(0, 10, "appeared-first-on", "The post X appeared first on Coast Courier.")]),
+        _article("anon", None),
     ]
-    outlets = {"orig": "Meridian Review", "copy": "Coastline Monitor", "wire": "Coastline Monitor",
-               "self": "Coast Courier", "anon": None}
-    r = OriginResolver.from_records(recs, outlets)
-    assert r.article_origin("copy").key == r.article_origin("orig").key == "meridian review"
+    r = OriginResolver.from_articles(articles, [DuplicateRecord("copy", "orig", "near", 0.9)])
+    assert r.article_origin("copy").key == r.article_origin("copy2").key == r.article_origin("orig").key \
+        == "meridian review"
     assert r.article_origin("wire").name == "Meridian Review"
     assert r.article_origin("self").name == "Coast Courier" and not r.article_origin("self").relayed
     assert r.article_origin("anon").key == "article:anon"

@@ -30,7 +30,7 @@ from importlib import resources
 import datetime as _dt
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from crosscheck.models import ArticleRecord, ArticleSummary, Claim, DuplicateRecord
+from crosscheck.models import ArticleSummary, Claim, DuplicateRecord
 
 _FAR = _dt.date.max
 # An outlet's name starts a word ("IBM added" names no "M"); the guard also spares the
@@ -103,14 +103,6 @@ class OriginResolver:
         self.same_as = dict(same_as)
         self.removed = dict(removed)
         self._cache: dict[str, Origin] = {}
-
-    @classmethod
-    def from_records(cls, records: Sequence[ArticleRecord], outlets: Mapping[str, str | None],
-                     duplicates: Iterable[DuplicateRecord] = (), lexicon: OriginLexicon | None = None) -> "OriginResolver":
-        """From per-article records (their duplicate record and removed boilerplate)."""
-        pairs = [(r.id, r.duplicate.same_as if r.duplicate else None) for r in records]
-        removed = {r.id: [x.text for x in r.clean.removed] for r in records}
-        return cls(outlets, _same_as(duplicates, pairs), removed, lexicon)
 
     @classmethod
     def from_articles(cls, articles: Sequence[ArticleSummary], duplicates: Iterable[DuplicateRecord] = (),
