@@ -158,15 +158,16 @@ def test_reposts_and_appeared_first_on_lead_to_the_original_outlet():
 def test_a_sentence_copied_word_for_word_is_one_origin():
     import datetime as dt
 
-    from crosscheck.origins import Origin, copied_sentences
+    from crosscheck.origins import Origin, copied_sentences, copy_key
 
     wire = "The Foreign Office issued a warning to UK travellers about the outbreak on Monday."
     a, b, c = Origin("Daily A", "daily a"), Origin("Paper B", "paper b"), Origin("Site C", "site c")
     items = [
         ("late", wire, b, (dt.date(2009, 4, 28), dt.date(2009, 4, 28))),
-        ("early", wire, a, (dt.date(2009, 4, 27), dt.date(2009, 4, 27))),
+        ("early", wire.upper().replace(" ", "  "), a, (dt.date(2009, 4, 27), dt.date(2009, 4, 27))),  # same words
         ("other", "The minister said the talks went well.", c, None),  # short: chance repeats
         ("same-outlet", wire, a, None),
     ]
-    out = copied_sentences(items)
+    assert copy_key(items[2][1]) is None and copy_key(wire) == copy_key(items[1][1])
+    out = copied_sentences([(art, copy_key(text), origin, window) for art, text, origin, window in items])
     assert set(out) == {0} and out[0].key == "daily a" and "early" in out[0].evidence

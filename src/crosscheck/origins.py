@@ -190,14 +190,13 @@ def _relay_matches(pattern: re.Pattern, sentence: str, lowered: str) -> Iterator
 COPY_MIN_WORDS = 8  # shorter sentences repeat by chance ("The talks ended on Friday.")
 
 
-def copied_sentences(items: Sequence[tuple[str, str, Origin, tuple | None]]) -> dict[int, Origin]:
-    """Wire copy at sentence level: (article, sentence, origin, window) per claim ->
-    {index: origin} for claims whose sentence appears word for word in an earlier
-    article of another origin (earliest window first, then article id). That article's
-    origin becomes theirs: two sites running one agency sentence are one source."""
+def copied_sentences(items: Sequence[tuple[str, str | None, Origin, tuple | None]]) -> dict[int, Origin]:
+    """Wire copy at sentence level: (article, ``copy_key`` of its sentence, origin, window)
+    per claim -> {index: origin} for claims whose sentence appears word for word in an
+    earlier article of another origin (earliest window first, then article id). That
+    article's origin becomes theirs: two sites running one agency sentence are one source."""
     groups: dict[str, list[int]] = {}
-    for i, (_article, sentence, _origin, _window) in enumerate(items):
-        key = copy_key(sentence)
+    for i, (_article, key, _origin, _window) in enumerate(items):
         if key is not None:
             groups.setdefault(key, []).append(i)
     out: dict[int, Origin] = {}

@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Protocol, Sequence
 
 from crosscheck.disjoint import DisjointSets
 from crosscheck.models import ArticleRecord, Claim, ClaimCluster, Relation, Storyline
-from crosscheck.origins import OriginResolver, copied_within, copy_key
+from crosscheck.origins import OriginResolver, copied_sentences, copy_key
 from crosscheck.similarity import (
     ClaimView, EmbeddingSimilarity, comparison_keys, LexicalSimilarity, Similarity, VerifyLexicon, actor_keys, core_terms, frozen, polarity,
     predicate_class,
@@ -105,14 +105,8 @@ def build_views(
                 pred_class=cls, polarity=polarity(c, cls, lex),
                 window=window(c, rec), event=event_of.get(c.event or ""), copy_key=copy_key(sentence),
             ))
-    copies: dict[str, list[int]] = defaultdict(list)
-    for i, v in enumerate(views):
-        if v.copy_key is not None:
-            copies[v.copy_key].append(i)
-    for members in copies.values():
-        found = copied_within([(views[i].claim.article, views[i].origin, views[i].window) for i in members])
-        for k, origin in found.items():
-            views[members[k]].origin = origin
+    for i, origin in copied_sentences([(v.claim.article, v.copy_key, v.origin, v.window) for v in views]).items():
+        views[i].origin = origin
     signed(views)
     return views
 
