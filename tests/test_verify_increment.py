@@ -207,3 +207,25 @@ def test_cli_ingest_incremental_adds_to_the_stored_storyline(tmp_path, capsys, m
         full = rebuild(store)
     assert _relations(after) == _relations(full) and _verdicts(after) == _verdicts(full)
     assert {frozenset(c.claims) for c in after.clusters} == {frozenset(c.claims) for c in full.clusters}
+
+
+def test_an_increment_reports_the_changes_a_storyline_comparison_finds(tmp_path):
+    """``watch.increment_changes`` (what an incremental watch prints without reading the
+    storyline) gives the lines of ``watch.storyline_changes`` over the whole storyline
+    before and after: new events, new outlets on events, new contradictions."""
+    from crosscheck.watch import increment_changes, storyline_changes
+
+    base, new = tmp_path / "base", tmp_path / "new"
+    base.mkdir(), new.mkdir()
+    for f in FILES:
+        shutil.copy(f, (new if f in FILES[-2:] else base) / f.name)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        before = store.load_storyline()
+        docs = ingest([new], DEFAULT, store.known_hashes())
+        result = link_new_articles(store, store_documents(docs.documents, store, DEFAULT), verify=True)
+        whole = [c.line for c in storyline_changes(before, store.load_storyline())]
+        mine = [c.line for c in increment_changes(store, result)]
+    kinds = {line[0] for line in mine}
+    assert kinds == {"+", "!"} and any(" outlet " in line for line in mine), mine
+    assert mine == whole

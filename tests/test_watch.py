@@ -79,18 +79,24 @@ def site():
         yield s
 
 
-@pytest.mark.parametrize("incremental", [False, True], ids=["rebuild", "incremental"])
-def test_watch_polls_report_what_changed(site, tmp_path, incremental):
-    """The same lines whether each poll rebuilds the storyline or adds to it (``--incremental``)."""
+@pytest.mark.parametrize("incremental,out", [(False, True), (True, True), (True, False)],
+                         ids=["rebuild", "incremental", "incremental-no-outputs"])
+def test_watch_polls_report_what_changed(site, tmp_path, monkeypatch, incremental, out):
+    """The same lines whether each poll rebuilds the storyline or adds to it (``--incremental``);
+    with no outputs to write, an incremental watch reads the storyline whole only once (the
+    first poll builds it in an empty store) and reports each increment's own changes."""
     from crosscheck.fetch import Fetcher, Politeness
     from crosscheck.settings import Settings
     from crosscheck.store import Store
     from crosscheck.watch import Watcher
 
+    loads: list[int] = []
+    real = Store.load_storyline
+    monkeypatch.setattr(Store, "load_storyline", lambda self: loads.append(1) or real(self))
     lines: list[str] = []
     with Store(f"sqlite:///{tmp_path / 'w.db'}") as store:
         w = Watcher([site.url("/rss.xml")], store, Fetcher(Politeness(rate_per_host=0), trust_env=False),
-                    emit=lines.append, out=tmp_path / "out", settings=Settings(incremental=incremental))
+                    emit=lines.append, out=tmp_path / "out" if out else None, settings=Settings(incremental=incremental))
         assert w.run(0.01, max_polls=1) == 1
         assert lines[0].startswith("poll 1") and "1 new articles" in lines[0]
         assert any(x.startswith("+ event") and "(Valmora Courier)" in x for x in lines[1:])
@@ -103,7 +109,9 @@ def test_watch_polls_report_what_changed(site, tmp_path, incremental):
         lines.clear()
         w.run(0.01, max_polls=1)
         assert len(lines) == 1 and "1 requests, 0 bytes" in lines[0] and lines[0].endswith("; no change")
-        assert (tmp_path / "out" / "report.html").exists()
+        assert (tmp_path / "out" / "report.html").exists() == out
+        if not out:
+            assert len(loads) == 1
 
 
 def _spawn(tmp_path: Path, site: LocalServer, *extra: str) -> subprocess.Popen:

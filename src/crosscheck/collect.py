@@ -46,6 +46,7 @@ class CollectOptions:
     refresh: bool = False  # re-request stored URLs (conditionally) and ignore feed validators
     max_entries: int | None = 200  # newest entries taken per feed or sitemap
     outlets: OutletTable = field(default_factory=OutletTable.load)
+    read_back: bool = True  # the storyline read back after an incremental update (core.process)
 
 
 @dataclass
@@ -95,7 +96,7 @@ def collect_urls(urls: Sequence[str], store: Store, fetcher: Fetcher, options: C
         else:
             report.errors.append(InputError(u, "not an http(s) URL; only http and https are fetched"))
     pending = _fetch_pages(entries, state, fetcher, options, report, via="cli")
-    _ingest(pending, state, store, settings, progress, report, analyzer)
+    _ingest(pending, state, store, settings, progress, report, analyzer, options.read_back)
     report.seconds = time.monotonic() - started
     return report
 
@@ -115,7 +116,7 @@ def collect_feeds(feed_urls: Sequence[str], store: Store, fetcher: Fetcher,
     if should_stop():
         report.seconds = time.monotonic() - started
         return report  # nothing recorded: the next poll starts from the same state
-    _ingest(pending, state, store, settings, progress, report, analyzer)
+    _ingest(pending, state, store, settings, progress, report, analyzer, options.read_back)
     now = _now()
     for fstate, parse in feeds:
         taken = newest_first(parse.entries, options.max_entries) if parse else []
@@ -255,12 +256,14 @@ def _refuse(rec: UrlRecord, outcome: str, reason: str, report: CollectReport) ->
 
 # --------------------------------------------------------------------------- into the store
 def _ingest(pending: list[_Pending], state: WebState, store: Store, settings: Settings,
-            progress: Progress | None, report: CollectReport, analyzer: Analyzer | None = None) -> None:
+            progress: Progress | None, report: CollectReport, analyzer: Analyzer | None = None,
+            read_back: bool = True) -> None:
     """Run the pipeline over the new documents, then write the URL rows."""
     docs = [p.doc for p in pending if p.doc is not None]
     if docs:
         kwargs = {"progress": progress} if progress is not None else {}
-        report.run = process_documents(docs, store, settings, errors=list(report.errors), analyzer=analyzer, **kwargs)
+        report.run = process_documents(docs, store, settings, errors=list(report.errors), analyzer=analyzer,
+                                       read_back=read_back, **kwargs)
         report.errors = list(report.run.errors)  # the fetch errors first, then the pipeline's
         reasons = {e.path: e.reason for e in report.run.errors}
         stored = store.known_hashes()  # content hash -> article id (new, or stored before)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from crosscheck.claims import RuleClaimExtractor
 from crosscheck.clean import clean
@@ -38,6 +38,9 @@ from crosscheck.store import Store
 from crosscheck.storyline import build_storyline
 from crosscheck.timex import scan, tag
 
+if TYPE_CHECKING:  # incremental builds on this module (rebuild)
+    from crosscheck.incremental import IncrementResult
+
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -47,6 +50,7 @@ class RunResult:
     added: list[str] = field(default_factory=list)  # article ids stored by this run
     errors: list[InputError] = field(default_factory=list)
     skipped: int = 0  # inputs already in the store (same content)
+    increment: IncrementResult | None = None  # of an incremental update (``settings.incremental``); None: rebuilt
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -77,6 +81,8 @@ def process_documents(
     extractor: EventExtractor | None = None,
     errors: Sequence[InputError] = (),
     analyzer: Analyzer | None = None,
+    *,
+    read_back: bool = True,
 ) -> RunResult:
     """Steps 1-8 for documents read elsewhere (fetched pages: ``crosscheck.collect``).
 
@@ -86,7 +92,7 @@ def process_documents(
     """
     result = ingest_documents(documents, settings, store.known_hashes())
     result.errors[:0] = list(errors)
-    return _process_ingested(result, store, settings, progress, extractor, analyzer)
+    return _process_ingested(result, store, settings, progress, extractor, analyzer, read_back=read_back)
 
 
 def _process_ingested(result: IngestResult, store: Store, settings: Settings, progress: Progress,
@@ -101,25 +107,32 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     del documents
     release()  # the model (unless the caller keeps it) and the per-article batches: see crosscheck.heap
     progress("storyline", 0, 1)
-    storyline = _updated(store, settings, added, errors, result.duplicates, read_back)
+    storyline, increment = _updated(store, settings, added, errors, result.duplicates, read_back)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
-    return RunResult(storyline, added, errors, skipped)
+    return RunResult(storyline, added, errors, skipped, increment)
 
 
 def _updated(store: Store, settings: Settings, added: Sequence[str], errors: Sequence[InputError],
-             duplicates: Sequence[DuplicateRecord], read_back: bool = True) -> Storyline | None:
+             duplicates: Sequence[DuplicateRecord], read_back: bool = True
+             ) -> tuple[Storyline | None, IncrementResult | None]:
     """The storyline after new articles were stored: rebuilt, or with ``settings.incremental``
     the new articles linked and verified into the stored one (``incremental``: reads what
     they touch instead of everything; the storyline is then read back for the caller's
     outputs); rebuilt all the same where there is none to extend or the increment cannot
-    verify (a store saved before comparison keys were kept). None: updated, not read back."""
+    verify (a store saved before comparison keys were kept). Returns the storyline (None:
+    updated, not read back) and the increment's result (None: no increment was tried;
+    one that is not ``verified``: the storyline was rebuilt after it)."""
+    increment = None
     if settings.incremental:
-        from crosscheck.incremental import link_new_articles  # it builds on this module (rebuild)
+        from crosscheck.incremental import IncrementResult, link_new_articles  # they build on this module
 
-        done = store.has_storyline() if not added else link_new_articles(store, added, settings, verify=True).verified
-        if done:
-            return replace(store.load_storyline(), errors=[*errors]) if read_back else None
-    return rebuild(store, settings, errors=errors, duplicates=duplicates)
+        increment = link_new_articles(store, added, settings, verify=True) if added else None
+        if increment.verified if increment else store.has_storyline():
+            increment = increment or IncrementResult("incremental", [])
+            if read_back or increment.mode == "full":  # "full": the store was empty, all of it is new
+                return replace(store.load_storyline(), errors=[*errors]), increment
+            return None, increment
+    return rebuild(store, settings, errors=errors, duplicates=duplicates), increment
 
 
 def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[InputError] = (),

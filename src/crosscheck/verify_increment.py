@@ -69,6 +69,7 @@ class VerifyIncrement:
     events: int = 0  # event verdicts recomputed
     outlets: int = 0  # outlet profiles recomputed
     seconds: float = 0.0  # wall time of this verification, reads and write included
+    contradictions: list[dict] = field(default_factory=list)  # the new ones: {"articles", "explanation"}
 
     def summary(self) -> str:
         if self.mode != "incremental":
@@ -133,7 +134,8 @@ class _Increment:
         relations = relate(at, pairs, sim, self.judge, self.cfg)
         joined = self._cluster(new, keys, df, cap, groups, cindex, sim, base)
         change = ComparisonWrite()
-        result = VerifyIncrement("incremental", claims=len(new), relations=len(relations))
+        result = VerifyIncrement("incremental", claims=len(new), relations=len(relations), contradictions=[
+            {"articles": r.articles, "explanation": r.explanation} for r in relations if r.type == "contradicts"])
         final = self._merge(joined, groups, relations, change, result)
         cluster_id = {v.id: g.id for g in final for v in g.new}
         change.claims = [(base + j, resolved_claim(v, cluster_id[v.id]), comparison_keys(v, takes_part(v, self.cfg)))

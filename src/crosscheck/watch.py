@@ -21,12 +21,13 @@ import re
 import signal
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Literal, Sequence
 
 from crosscheck.collect import CollectOptions, CollectReport, collect_feeds
 from crosscheck.fetch import Fetcher
+from crosscheck.incremental import IncrementResult
 from crosscheck.models import Event, Storyline
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
@@ -52,7 +53,7 @@ def parse_every(text: str) -> float:
 # --------------------------------------------------------------------------- what changed
 @dataclass(frozen=True)
 class Change:
-    kind: Literal["new-event", "new-outlet", "new-contradiction"]
+    kind: Literal["new-event", "new-outlet", "new-contradiction", "rebuilt"]
     line: str
 
 
@@ -98,6 +99,33 @@ def storyline_changes(before: Storyline | None, after: Storyline) -> list[Change
     return changes
 
 
+def increment_changes(store: Store, increment: IncrementResult) -> list[Change]:
+    """``storyline_changes`` of an incremental update, from what it touched alone: an event
+    it created is new; an event it recomputed is a stored one plus the new articles'
+    mentions (incremental linking adds mentions, it never splits or joins stored events),
+    so the outlets of those mentions that it did not have are new; its contradictions
+    are new. The same lines as comparing whole storylines, in the same order, without
+    reading the storyline."""
+    created = set(increment.events_created)
+    events = store.load_events([*created, *increment.events_replaced.values()])  # in storyline order
+    outlet_of = {a.id: a.outlet for a in store.load_summaries({m.article for ev in events for m in ev.mentions})}
+    new_articles = set(increment.articles)
+    changes: list[Change] = []
+    for ev in events:
+        now = _outlets(ev, outlet_of)
+        label = f"{ev.date.iso() if ev.date else 'undated'} {ev.title}"
+        if ev.id in created:
+            changes.append(Change("new-event", f"+ event {label} ({', '.join(sorted(now))})"))
+            continue
+        seen = {outlet_of.get(m.article) or m.article for m in ev.mentions if m.article not in new_articles}
+        if added := sorted(now - seen):
+            changes.append(Change("new-outlet", f"+ outlet {', '.join(added)} on event {label}"))
+    for c in (increment.verification or {}).get("contradictions", []):
+        changes.append(Change("new-contradiction", f"! contradiction ({', '.join(sorted(c['articles']))}): "
+                                                   f"{c['explanation']}"))
+    return changes
+
+
 # --------------------------------------------------------------------------- the loop
 class StopRequested(Exception):
     """Raised at a safe point inside a poll once a stop was asked for."""
@@ -122,7 +150,11 @@ class Watcher:
         self.stop_event = threading.Event()
         self.polls = 0  # polls done by this watcher, across run() calls
         self._analyzer = None
-        self._storyline = store.load_storyline()
+        # With --incremental and no outputs to write, changes come from each increment
+        # (``increment_changes``) and the storyline is never read whole.
+        self._from_increments = settings.incremental and out is None
+        self.options = replace(options, read_back=not self._from_increments)
+        self._storyline = None if self._from_increments else store.load_storyline()
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -145,9 +177,15 @@ class Watcher:
         except StopRequested:
             return Poll(number, report, stopped=True)
         poll = Poll(number, report, stopped=self.stop_event.is_set())
-        if report.run is not None:
-            poll.changes = storyline_changes(self._storyline, report.run.storyline)
-            self._storyline = report.run.storyline
+        run = report.run
+        if run is not None and run.storyline is None:  # an increment, not read back
+            poll.changes = increment_changes(self.store, run.increment)
+        elif run is not None and self._storyline is None and run.increment is not None and not run.increment.verified:
+            reason = (run.increment.verification or {}).get("reason", "")
+            poll.changes = [Change("rebuilt", f"= storyline rebuilt ({reason}); this poll's changes are not itemised")]
+        elif run is not None:
+            poll.changes = storyline_changes(self._storyline, run.storyline)
+            self._storyline = None if self._from_increments else run.storyline
             if self.out is not None:
                 from crosscheck.core import write_outputs
 
