@@ -199,8 +199,9 @@ def test_cli_ingest_incremental_adds_to_the_stored_storyline(tmp_path, capsys, m
     assert main(["ingest", str(CORPUS), "--db", db, "--incremental"]) == 0
     assert builds == [] and loads == []  # neither rebuilt nor read back whole: ingest writes no outputs
     monkeypatch.undo()
-    assert "2 articles added, 8 already stored, 0 rejected; store has 10 articles, 26 entities, 34 events" in \
-        capsys.readouterr().out
+    said = capsys.readouterr()
+    assert "2 articles added, 8 already stored, 0 rejected; store has 10 articles, 26 entities, 34 events" in said.out
+    assert "2 articles linked" in said.err and "claims compared across sources" in said.err
     with Store(db) as store:
         after = store.load_storyline()
         _check_consistent(store, after)
@@ -229,3 +230,22 @@ def test_an_increment_reports_the_changes_a_storyline_comparison_finds(tmp_path)
     kinds = {line[0] for line in mine}
     assert kinds == {"+", "!"} and any(" outlet " in line for line in mine), mine
     assert mine == whole
+
+
+def test_cli_ingest_incremental_into_an_older_store_rebuilds_and_says_why(tmp_path, capsys):
+    from crosscheck.cli import main
+
+    first = tmp_path / "first"
+    first.mkdir()
+    for f in FILES[:-2]:
+        shutil.copy(f, first / f.name)
+    db = f"sqlite:///{tmp_path / 'old.db'}"
+    assert main(["ingest", str(first), "--db", db, "--quiet"]) == 0
+    with Store(db) as store, store.engine.begin() as conn:  # as a storyline saved before migration 6 left it
+        conn.execute(delete(store.table("claim_comparison")))
+    capsys.readouterr()
+    assert main(["ingest", str(CORPUS), "--db", db, "--incremental"]) == 0
+    err = capsys.readouterr().err
+    assert "not verified incrementally" in err and "comparison keys for 0 of its" in err and "rebuilt" in err
+    with Store(db) as store:
+        assert store.load_storyline().claims and verify_articles(store, [], {}, [], {}).mode == "incremental"

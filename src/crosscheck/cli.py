@@ -116,6 +116,10 @@ def _run(args, reporter) -> int:
         n = (c["storyline_articles"], c["entities"], c["events"])
     for err in result.errors:
         reporter.error(err.line())
+    inc = result.increment
+    if inc is not None and result.added:  # --incremental: what it did, or why the storyline was rebuilt instead
+        reason = (inc.verification or {}).get("reason", "")
+        reporter.info(inc.summary() if inc.verified else f"not verified incrementally ({reason}): rebuilt the storyline")
     if args.command == "run":
         json_path, html_path = write_outputs(result.storyline, args.out)
         reporter.info(f"wrote {json_path} and {html_path}")
