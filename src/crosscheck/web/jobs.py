@@ -10,8 +10,8 @@ job (``POST /api/v1/build``) rebuilds the whole storyline, as ``crosscheck build
 from scratch. With ``verify_after_upload`` (the web app's default) an upload that adds
 articles also compares their claims across sources, incrementally
 (``verify_increment``), in the same job. Where that cannot be done (a store built before
-comparison keys were kept, sentence-embedding similarity) the upload queues a full build
-behind it instead: one build for a burst of uploads, since a build that has not started
+comparison keys were kept, sentence-embedding similarity, a failure of the increment) the
+upload queues a full build behind it instead: one build for a burst of uploads, since a build that has not started
 yet already covers every upload before it; until it ends the new articles are shown as
 unverified.
 """
