@@ -6,6 +6,7 @@ project). Write tests post their own small articles, written here.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -274,7 +275,7 @@ def test_a_burst_of_uploads_into_an_older_store_queues_one_build_that_verifies_t
         done = [wait(c, j) for j in jobs]
         assert all(d["status"] == "done" and d["result"]["mode"] == "incremental" for d in done), done
         assert done[0]["result"]["verification"]["mode"] == "build-needed"
-        assert "comparison keys for 0 of its 260 claims" in done[0]["result"]["verification"]["reason"]
+        assert re.search(r"comparison keys for 0 of its \d+ claims", done[0]["result"]["verification"]["reason"])
         build_id = done[0]["result"]["verify_job"]
         assert done[1]["result"]["verify_job"] == build_id and f"queued behind this upload (job {build_id})" in \
             done[0]["result"]["summary"]
