@@ -73,7 +73,8 @@ def _setup(args, reporter):
         return None
     politeness = Politeness(rate_per_host=max(0.0, args.rate), concurrency_per_host=max(1, args.concurrency),
                             timeout_s=args.timeout, retries=max(0, args.retries), max_bytes=args.max_bytes)
-    options = CollectOptions(refresh=args.refresh, max_entries=getattr(args, "max_entries", None), outlets=outlets)
+    options = CollectOptions(refresh=args.refresh, max_entries=getattr(args, "max_entries", None), outlets=outlets,
+                             read_back=bool(args.out) or not args.incremental)  # an increment with no outputs to write
     extra = {"outlets_file": args.outlets, "max_page_bytes": args.max_bytes}
     return Fetcher(politeness), options, Settings(db_url=args.db, incremental=args.incremental, extra=extra)
 
