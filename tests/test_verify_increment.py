@@ -24,7 +24,8 @@ from crosscheck.settings import DEFAULT
 from crosscheck.similarity import view_of
 from crosscheck.store import Store
 from crosscheck.store_claims import keys_from
-from crosscheck.verdicts import cluster_verdict, outlet_profiles
+from crosscheck.origins import OriginResolver
+from crosscheck.verdicts import cluster_verdict, event_verdicts, outlet_profiles
 from crosscheck.verify import CrossSourceVerifier
 from crosscheck.verify_increment import verify_articles
 from conftest import SAMPLE_CORPUS, needs
@@ -58,7 +59,8 @@ def _increment(tmp_path: Path, new_files: list[Path], extra: list[Path] = (), fi
 
 def _check_consistent(store: Store, st) -> None:
     """Every claim in one cluster (the claims' column says the same), and every cluster
-    verdict what its stored members and relations give."""
+    verdict, event verdict and outlet profile what the stored claims, clusters and
+    relations give."""
     home = {}
     for c in st.clusters:
         for claim in c.claims:
@@ -78,8 +80,12 @@ def _check_consistent(store: Store, st) -> None:
         rels[home[r.claims[0]]].append(r)
     for c in st.clusters:
         assert c.verdict == cluster_verdict(c.id, [views[m] for m in c.claims], rels[c.id]), c.id
-    assert {v.subject for v in st.verdicts} == {ev.id for ev in st.events}
     ordered = [views[c.id] for c in st.claims]
+    resolver = OriginResolver.from_articles(st.articles, st.duplicates)
+    expected = event_verdicts(st.events, ordered, st.clusters, st.relations,
+                              {a.id: resolver.article_origin(a.id) for a in st.articles},
+                              {a.id: a.outlet or a.id for a in st.articles})
+    assert {v.subject: v for v in st.verdicts} == {v.subject: v for v in expected}  # every event's, touched or not
     assert st.outlet_profiles == outlet_profiles(ordered, st.clusters, st.articles)
 
 
