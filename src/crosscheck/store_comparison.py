@@ -56,6 +56,17 @@ class ComparisonStore:
             out.update(self.conn.execute(select(t.c[key], t.c[value]).where(t.c[key].in_(chunk))).all())
         return out
 
+    def grouped(self, table: str, key: str, value: str, keys: Iterable[Any], *where: Any) -> dict[Any, list]:
+        """{key: [value, ...]} of the rows whose ``key`` column is among ``keys`` (and
+        ``where``), each list in ``value`` order."""
+        t = self.t(table)
+        out: dict[Any, list] = defaultdict(list)
+        for chunk in _chunked(keys):
+            stmt = select(t.c[key], t.c[value]).where(t.c[key].in_(chunk), *where).order_by(t.c[key], t.c[value])
+            for k, v in self.conn.execute(stmt):
+                out[k].append(v)
+        return out
+
     def ready(self) -> str | None:
         """None when the stored storyline keeps comparison keys for all its claims, else why not."""
         claims, comp = self.t("storyline_claims"), self.t("claim_comparison")
@@ -92,12 +103,7 @@ class ComparisonStore:
 
     def stating(self, mention_ids: Iterable[str]) -> dict[str, list[int]]:
         """Positions of the stored claims stating each event mention."""
-        sc = self.t("storyline_claims")
-        out: dict[str, list[int]] = defaultdict(list)
-        for chunk in _chunked(mention_ids):
-            for mention, pos in self.conn.execute(select(sc.c.event, sc.c.position).where(sc.c.event.in_(chunk))):
-                out[mention].append(pos)
-        return out
+        return self.grouped("storyline_claims", "event", "position", mention_ids)
 
     def taking_part(self, positions: Iterable[int]) -> dict[int, bool]:
         return {p: bool(t) for p, t in self.lookup("claim_comparison", "position", "takes_part", positions).items()}
@@ -108,12 +114,7 @@ class ComparisonStore:
     def postings(self, terms: Iterable[str]) -> dict[str, list[int]]:
         """Positions of the claims taking part under each blocking term, in position order."""
         ct = self.t("claim_terms")
-        out: dict[str, list[int]] = defaultdict(list)
-        for chunk in _chunked(terms):
-            for term, pos in self.conn.execute(select(ct.c.term, ct.c.position).where(ct.c.term.in_(chunk))
-                                               .where(ct.c.blocks.is_(True)).order_by(ct.c.term, ct.c.position)):
-                out[term].append(pos)
-        return out
+        return self.grouped("claim_terms", "term", "position", terms, ct.c.blocks.is_(True))
 
     def term_counts(self, terms: Iterable[str]) -> Counter:
         """Stored claims with each term, taking part or not (``verify.block`` counts all)."""
@@ -136,13 +137,8 @@ class ComparisonStore:
         return out
 
     def copies(self, keys: Iterable[str]) -> dict[str, list[int]]:
-        cc = self.t("claim_comparison")
-        out: dict[str, list[int]] = defaultdict(list)
-        for chunk in _chunked(keys):
-            for key, pos in self.conn.execute(select(cc.c.copy_key, cc.c.position).where(cc.c.copy_key.in_(chunk))
-                                              .order_by(cc.c.position)):
-                out[key].append(pos)
-        return out
+        """Positions of the stored claims whose sentence has each copy key, in position order."""
+        return self.grouped("claim_comparison", "copy_key", "position", keys)
 
     # -- clusters and relations ------------------------------------------------------
     def cluster_ids(self, positions: Iterable[int]) -> dict[int, str]:
