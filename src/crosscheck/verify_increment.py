@@ -119,13 +119,15 @@ class _Increment:
         self.views: dict[int, ClaimView] = {}  # stored claims read, by position
         self.resourced: dict[int, Origin] = {}  # stored claims given another origin (step 1)
         self.known = db.outlets()
+        self.stored = db.count()  # claims in the store (rarity weights and the blocking cap count them with the new)
 
     def run(self, records, ids, events, replaced) -> tuple[ComparisonWrite, VerifyIncrement]:
         new = self._new_views(records, ids, events)
         base = self.db.next_position("storyline_claims")
         self._copies(new)
-        keys = [blocking_keys(v) if takes_part(v, self.cfg) else () for v in new]
-        df, cap, postings = self._blocking(new, keys, events)
+        every = [blocking_keys(v) for v in new]  # a build counts every claim's keys, blocks with those taking part
+        keys = [ks if takes_part(v, self.cfg) else () for v, ks in zip(new, every)]
+        df, cap, postings = self._blocking(every, keys, events)
         pairs = self._pairs(keys, df, cap, postings, base)
         groups, cindex = self._stored_clusters(postings, keys, df, cap)
         self._read([i for i, _j in pairs if i < base])
@@ -192,20 +194,20 @@ class _Increment:
         return claim, comparison_keys(v, takes_part(v, self.cfg))
 
     # -- step 2 -------------------------------------------------------------------------
-    def _blocking(self, new, keys, events) -> tuple[Counter, int, dict[str, list[int]]]:
+    def _blocking(self, every, keys, events) -> tuple[Counter, int, dict[str, list[int]]]:
+        df = self.db.term_counts({k for ks in every for k in ks if k[0] != "e"})
+        df.update(k for ks in every for k in ks)
+        cap = max(50, int(self.cfg.common_share * (self.stored + len(every))))
         terms = {k for ks in keys for k in ks if k[0] != "e"}
-        all_terms = {k for v in new for k in blocking_keys(v) if k[0] != "e"}  # a build counts every claim's
-        df = self.db.term_counts(all_terms)
-        df.update(k for v in new for k in blocking_keys(v))
-        cap = max(50, int(self.cfg.common_share * (self.db.count() + len(new))))
         postings = self.db.postings([k for k in terms if k[0] == "c" or df[k] <= cap])
         mentions = {ev.id: [m.id for m in ev.mentions] for ev in events}
         stating = self.db.stating(m for ms in mentions.values() for m in ms)
-        for eid in {k[2:] for ks in keys for k in ks if k[0] == "e"}:
-            found = sorted(p for m in mentions.get(eid, ()) for p in stating.get(m, ()))
-            taking = [p for p, ok in self.db.taking_part(found).items() if ok]
-            postings[f"e:{eid}"] = sorted(taking)
-            df[f"e:{eid}"] += len(found)
+        found = {eid: sorted(p for m in mentions.get(eid, ()) for p in stating.get(m, ()))
+                 for eid in {k[2:] for ks in keys for k in ks if k[0] == "e"}}
+        taking = self.db.taking_part(p for ps in found.values() for p in ps)
+        for eid, positions in found.items():
+            postings[f"e:{eid}"] = [p for p in positions if taking.get(p)]
+            df[f"e:{eid}"] += len(positions)
         return df, cap, postings
 
     def _pairs(self, keys, df, cap, postings, base) -> list[tuple[int, int]]:
@@ -244,7 +246,7 @@ class _Increment:
         df = self.db.rarity_counts(words)
         df.update(k for v in new for k in v.actors | v.topic)
         signed(views)
-        return LexicalSimilarity(views, self.lex, counts=(self.db.count() + len(new), df))
+        return LexicalSimilarity(views, self.lex, counts=(self.stored + len(new), df))
 
     def _cluster(self, new, keys, df, cap, groups: dict[int, _Group], cindex, sim, base) -> dict[int, _Group]:
         """Step 5's greedy choice for each new claim, in order (``verify.cluster``)."""
