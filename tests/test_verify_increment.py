@@ -40,10 +40,7 @@ def _increment(tmp_path: Path, new_files: list[Path], extra: list[Path] = (), fi
     """A store of the corpus (``files``) without ``new_files``, then those (and ``extra``)
     added incrementally; returns (result, storyline after, storyline of a full build of it
     all, the added ids)."""
-    base, new = tmp_path / "base", tmp_path / "new"
-    base.mkdir(), new.mkdir()
-    for f in files:
-        shutil.copy(f, (new if f in new_files else base) / f.name)
+    base, new = _split(tmp_path, new_files, files)
     for f in extra:
         shutil.copy(f, new / f.name)
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
@@ -55,6 +52,25 @@ def _increment(tmp_path: Path, new_files: list[Path], extra: list[Path] = (), fi
         _check_consistent(store, after)
         full = rebuild(store)
     return result, after, full, set(added)
+
+
+def _split(tmp_path: Path, new_files: list[Path], files: list[Path] = FILES) -> tuple[Path, Path]:
+    """Folders ``base`` (the corpus without ``new_files``) and ``new`` (those)."""
+    base, new = tmp_path / "base", tmp_path / "new"
+    base.mkdir(), new.mkdir()
+    for f in files:
+        shutil.copy(f, (new if f in new_files else base) / f.name)
+    return base, new
+
+
+def _cli_store(tmp_path: Path, name: str) -> str:
+    """A store of the example corpus without its last two articles, made by ``crosscheck ingest``."""
+    from crosscheck.cli import main
+
+    base, _new = _split(tmp_path, FILES[-2:])
+    db = f"sqlite:///{tmp_path / name}"
+    assert main(["ingest", str(base), "--db", db, "--quiet"]) == 0
+    return db
 
 
 def _check_consistent(store: Store, st) -> None:
@@ -126,10 +142,7 @@ def test_two_increments_in_a_row_read_what_the_first_wrote(tmp_path):
     """09 then 10, one increment each: the second compares with claims, clusters and
     relations the first one wrote (new cluster ids, appended rows); the end state is a
     full build's."""
-    base = tmp_path / "base"
-    base.mkdir()
-    for f in FILES[:-2]:
-        shutil.copy(f, base / f.name)
+    base, _new = _split(tmp_path, FILES[-2:])
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         stored = len(process([base], store).storyline.claims)  # a build numbers its clusters below this
         for f in FILES[-2:]:
@@ -195,12 +208,7 @@ def test_cli_ingest_incremental_adds_to_the_stored_storyline(tmp_path, capsys, m
     import crosscheck.core as core
     from crosscheck.cli import main
 
-    first = tmp_path / "first"
-    first.mkdir()
-    for f in FILES[:-2]:
-        shutil.copy(f, first / f.name)
-    db = f"sqlite:///{tmp_path / 'cli.db'}"
-    assert main(["ingest", str(first), "--db", db, "--quiet"]) == 0
+    db = _cli_store(tmp_path, "cli.db")
     builds, loads = [], []
     monkeypatch.setattr(core, "rebuild", lambda *a, **k: builds.append(a))
     monkeypatch.setattr(Store, "load_storyline", lambda *a: loads.append(a))
@@ -224,10 +232,7 @@ def test_an_increment_reports_the_changes_a_storyline_comparison_finds(tmp_path)
     before and after: new events, new outlets on events, new contradictions."""
     from crosscheck.watch import increment_changes, storyline_changes
 
-    base, new = tmp_path / "base", tmp_path / "new"
-    base.mkdir(), new.mkdir()
-    for f in FILES:
-        shutil.copy(f, (new if f in FILES[-2:] else base) / f.name)
+    base, new = _split(tmp_path, FILES[-2:])
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         process([base], store)
         before = store.load_storyline()
@@ -243,12 +248,7 @@ def test_an_increment_reports_the_changes_a_storyline_comparison_finds(tmp_path)
 def test_cli_ingest_incremental_into_an_older_store_rebuilds_and_says_why(tmp_path, capsys):
     from crosscheck.cli import main
 
-    first = tmp_path / "first"
-    first.mkdir()
-    for f in FILES[:-2]:
-        shutil.copy(f, first / f.name)
-    db = f"sqlite:///{tmp_path / 'old.db'}"
-    assert main(["ingest", str(first), "--db", db, "--quiet"]) == 0
+    db = _cli_store(tmp_path, "old.db")
     with Store(db) as store, store.engine.begin() as conn:  # as a storyline saved before migration 6 left it
         conn.execute(delete(store.table("claim_comparison")))
     capsys.readouterr()
