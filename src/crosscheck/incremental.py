@@ -45,7 +45,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from crosscheck.core import rebuild
 from crosscheck.entities import Resolver, RuleResolver
@@ -104,7 +104,7 @@ def link_new_articles(
     if not store.has_storyline():
         rebuild(store, settings)
         return IncrementResult("full", [r.id for r in records])
-    result = IncrementResult("incremental", [r.id for r in records], stored_events=_count(store, "events"))
+    result = IncrementResult("incremental", [r.id for r in records], stored_events=store.counts("events")["events"])
     entities, ids, created = _resolve(store, records, resolver or RuleResolver())
     result.entities_created = sorted(created)
     result.entities_updated = sorted(e.id for e in entities if e.id not in created)
@@ -227,12 +227,6 @@ def _extend(store: Store, touched: dict[str, list[EntityRef]]) -> list[Entity]:
 
 
 # --------------------------------------------------------------------------- linking
-def _count(store: Store, name: str) -> int:
-    t = store.table(name)
-    with store.engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(t)).scalar() or 0
-
-
 def _link(store: Store, mentions: list[EventMention], settings: Settings,
           result: IncrementResult) -> tuple[list[Event], dict[str, str]]:
     """Steps 3-4: the events to write, and stored event id -> recomputed id."""

@@ -552,11 +552,11 @@ class Store:
         with self._engine.connect() as conn:
             return conn.execute(select(self._t["storyline"].c.id)).first() is not None
 
-    def counts(self) -> dict[str, int]:
-        """Rows of the stored storyline's articles, entities and events."""
+    def counts(self, *tables: str) -> dict[str, int]:
+        """Rows of each table (default: the stored storyline's articles, entities and events)."""
         with self._engine.connect() as conn:
             return {name: conn.execute(select(func.count()).select_from(self._t[name])).scalar() or 0
-                    for name in ("storyline_articles", "entities", "events")}
+                    for name in tables or ("storyline_articles", "entities", "events")}
 
     def load_storyline(self) -> Storyline | None:
         """The last saved storyline, or None when none was saved."""
