@@ -53,6 +53,13 @@ from crosscheck.clean import load_json
 from crosscheck.models import (CleanDocument, PartialDate, PublicationDate, SourceDocument,
                                TimeExpression)
 
+# What a reason says when the corpus context decided (or could have decided) the date:
+# the only dates that more context can change (``depends_on_context``). Every step-3
+# branch that reads the context writes one of these.
+_NEAR = "the other articles' dates"
+_NONE = "no corpus dates"
+STATED_METHODS = ("metadata", "folder", "dateline")  # dates an article states itself: the context
+
 _YEARLESS = re.compile(r"^XXXX-(\d{2})-(\d{2})$")
 _YEAR_MONTH = re.compile(r"^XXXX-(\d{2})$")
 
@@ -243,9 +250,9 @@ def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month
     if ctx:
         y = _nearest(cands, month, day, ctx)
         shown = ", ".join(sorted({str(c) for c in ctx}))
-        why.append(f"{y} is closest to the other articles' dates ({shown})")
+        why.append(f"{y} is closest to {_NEAR} ({shown})")
         return y
-    why.append("no corpus dates to choose among them (a weekday alone does not fix the year)")
+    why.append(f"{_NONE} to choose among them (a weekday alone does not fix the year)")
     return None
 
 
@@ -302,11 +309,11 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
         gap = _tables()["max_context_gap_days"]
         if ctx and _gap_days(m.t.date, ctx) <= gap:
             why.append(f"year from the latest day-dated past event {m.t.text!r}, "
-                       f"within {gap} days of the other articles' dates")
+                       f"within {gap} days of {_NEAR}")
             return m.t.date.year, m
         why.append(f"the latest day-dated past event {m.t.text!r} is only a lower bound: "
-                   + ("it is far from the other articles' dates" if ctx else
-                      "no corpus dates confirm it is recent news rather than background"))
+                   + (f"it is far from {_NEAR}" if ctx else
+                      f"{_NONE} confirm it is recent news rather than background"))
         return None, m
     yearless = [m for m in past if m.month_day]
     if yearless:
@@ -316,8 +323,7 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
         why.append(f"the text dates events by month and day only ({m.t.text!r}) and never states "
                    f"the year (only that it is {lb or lo} or later)")
         return None, None
-    why.append("no weekday-dated or fully dated event in the text" if not yearless else
-               "month-day mentions without a year and no corpus dates to fix the year")
+    why.append("no weekday-dated or fully dated event in the text")
     return None, None
 
 

@@ -5,7 +5,7 @@ done once; a later run loads the stored records and links them with its new arti
 Why SQLAlchemy Core on one URL: SQLite by default, PostgreSQL later, same code. The
 only dialect-specific code is the clearly marked SQLite branch in ``make_engine``.
 
-Each ``save_*`` is one transaction, so a failure leaves the previous state intact.
+Rows and records map onto each other in ``store_rows``. Each ``save_*`` is one transaction, so a failure leaves the previous state intact.
 Tables have real columns for what one would query (dates, offsets, kinds, outlets);
 small nested lists (offset blocks, actor ids) are JSON text. Partial dates are stored
 as their ISO string (``2015``, ``2015-10``, ``2015-10-22``) plus their precision.
@@ -14,39 +14,28 @@ as their ISO string (``2015``, ``2015-10``, ``2015-10-22``) plus their precision
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from itertools import islice
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, insert, select
 from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
-from crosscheck.store_claims import (
-    COMPARISON_TABLES, VERIFICATION_TABLES, claim_from, claim_row, shared, verification_from, verification_rows,
+from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, verification_from
+from crosscheck.store_rows import (
+    Row, article_row, child_rows, chunks, group, mention_from, pdate, record_from, storyline_rows, summary_from,
 )
 from crosscheck.models import (
     ArticleRecord,
     ArticleSummary,
-    CleanDocument,
     DuplicateRecord,
     Entity,
-    EntityMention,
     EntityRef,
     Event,
-    EventMention,
     InputError,
-    OffsetBlock,
     PartialDate,
-    PublicationDate,
-    Removed,
-    Sentence,
-    SourceDocument,
     Storyline,
-    TimeExpression,
 )
 
-Row = dict[str, Any]
 
 # Child tables of ``articles`` in insertion order (deleted in reverse).
 ARTICLE_CHILDREN = (
@@ -96,231 +85,6 @@ def make_engine(url: str) -> Engine:
         def _on_begin(conn):  # pragma: no cover - driver callback
             conn.exec_driver_sql("BEGIN")
     return engine
-
-
-# --------------------------------------------------------------------------- value helpers
-def _iso(d: PartialDate | None) -> str | None:
-    return d.iso() if d is not None else None
-
-
-def _prec(d: PartialDate | None) -> str | None:
-    return d.precision if d is not None else None
-
-
-def _pdate(value: str | None) -> PartialDate | None:
-    return PartialDate.parse(value) if value else None
-
-
-def _span_cols(prefix: str, span: tuple[int, int] | None) -> Row:
-    s, e = span if span is not None else (None, None)
-    return {f"{prefix}_start": s, f"{prefix}_end": e}
-
-
-def _span(row: Row, prefix: str) -> tuple[int, int] | None:
-    s, e = row[f"{prefix}_start"], row[f"{prefix}_end"]
-    return None if s is None or e is None else (s, e)
-
-
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
-# --------------------------------------------------------------------------- article rows
-def _article_row(r: ArticleRecord) -> Row:
-    src, cl, pub = r.source, r.clean, r.published
-    return {
-        "id": src.id, "path": src.path, "format": src.format, "url": src.url,
-        "title": src.title, "outlet": src.outlet, "content_hash": src.content_hash,
-        "is_html": src.is_html, "encoding": src.encoding, "published_raw": src.published_raw,
-        "published_raw_source": src.published_raw_source,
-        "published": _iso(pub.value), "published_precision": _prec(pub.value),
-        "published_method": pub.method, "published_evidence": pub.evidence,
-        **_span_cols("published_evidence", pub.evidence_span),
-        "published_reason": pub.reason,
-        "published_earliest": _iso(pub.earliest), "published_earliest_precision": _prec(pub.earliest),
-        "published_latest": _iso(pub.latest), "published_latest_precision": _prec(pub.latest),
-        "original": src.original, "body": cl.body,
-        "blocks": _js([[b.body_start, b.body_end, b.orig_start, b.orig_end] for b in cl.blocks]),
-        "clean_title": cl.title, **_span_cols("clean_title", cl.title_span),
-        "byline": cl.byline, **_span_cols("byline", cl.byline_span),
-        "dateline": cl.dateline, **_span_cols("dateline", cl.dateline_span),
-        "metadata_date": cl.metadata_date, "metadata_date_source": cl.metadata_date_source,
-        "outlet_hint": cl.outlet_hint,
-    }
-
-
-def _mention_row(m: EventMention) -> Row:
-    """An EventMention as columns (shared by ``event_mentions`` and the storyline links)."""
-    return {
-        "mention_id": m.id, "start_char": m.start, "end_char": m.end, "text": m.text,
-        "body_start": m.body_start, "body_end": m.body_end, "trigger": m.trigger,
-        "kind": m.kind, "title": m.title, "actors": _js(m.actors), "places": _js(m.places),
-        "date": _iso(m.date), "date_precision": _prec(m.date), "date_text": m.date_text,
-        "attributed_to": m.attributed_to, "attribution_kind": m.attribution_kind,
-        "negated": m.negated, "actor_mentions": _js(m.actor_mentions),
-        "place_mentions": _js(m.place_mentions),
-    }
-
-
-def _child_rows(r: ArticleRecord) -> dict[str, list[Row]]:
-    """Rows of every child table of one article, keyed by table name."""
-    aid = r.id
-    rows: dict[str, list[Row]] = {
-        "removed_segments": [
-            {"start_char": x.start, "end_char": x.end, "reason": x.reason, "text": x.text}
-            for x in r.clean.removed],
-        "sentences": [{"start_char": s.start, "end_char": s.end, "text": s.text} for s in r.sentences],
-        "entity_mentions": [
-            {"start_char": m.start, "end_char": m.end, "text": m.text, "label": m.label,
-             "sentence": m.sentence, "entity_id": m.entity_id} for m in r.mentions],
-        "time_expressions": [
-            {"start_char": t.start, "end_char": t.end, "text": t.text, "type": t.type,
-             "value": t.value, "date": _iso(t.date), "date_precision": _prec(t.date),
-             "anchor": t.anchor, "rule": t.rule, "weekday": t.weekday} for t in r.times],
-        "event_mentions": [_mention_row(m) for m in r.event_mentions],
-        "claims": [claim_row(c) for c in r.claims],
-    }
-    for name, table_rows in rows.items():
-        for i, row in enumerate(table_rows):
-            row.update(article_id=aid, position=i)
-    d = r.duplicate
-    rows["duplicates"] = [] if d is None else [
-        {"article_id": aid, "article": d.article, "same_as": d.same_as, "kind": d.kind,
-         "similarity": d.similarity}]
-    return rows
-
-
-# --------------------------------------------------------------------------- article objects
-def _mention_from(row: Row, article: str) -> EventMention:
-    return EventMention(
-        id=row["mention_id"], article=article, start=row["start_char"], end=row["end_char"],
-        text=row["text"], body_start=row["body_start"], body_end=row["body_end"],
-        trigger=row["trigger"], kind=row["kind"], title=row["title"],
-        actors=json.loads(row["actors"]), places=json.loads(row["places"]),
-        date=_pdate(row["date"]), date_text=row["date_text"],
-        attributed_to=row["attributed_to"], attribution_kind=row["attribution_kind"],
-        negated=bool(row["negated"]), actor_mentions=json.loads(row["actor_mentions"]),
-        place_mentions=json.loads(row["place_mentions"]),
-    )
-
-
-def _source_from(a: Row) -> SourceDocument:
-    return SourceDocument(
-        id=a["id"], path=a["path"], format=a["format"], original=a["original"],
-        content_hash=a["content_hash"], is_html=bool(a["is_html"]), url=a["url"],
-        title=a["title"], outlet=a["outlet"], published_raw=a["published_raw"],
-        published_raw_source=a["published_raw_source"], encoding=a["encoding"],
-    )
-
-
-def _clean_from(a: Row, removed: list[Row]) -> CleanDocument:
-    return CleanDocument(
-        id=a["id"], body=a["body"],
-        blocks=[OffsetBlock(*b) for b in json.loads(a["blocks"])],
-        title=a["clean_title"], title_span=_span(a, "clean_title"),
-        byline=a["byline"], byline_span=_span(a, "byline"),
-        dateline=a["dateline"], dateline_span=_span(a, "dateline"),
-        removed=[Removed(x["start_char"], x["end_char"], x["reason"], x["text"]) for x in removed],
-        metadata_date=a["metadata_date"], metadata_date_source=a["metadata_date_source"],
-        outlet_hint=a["outlet_hint"],
-    )
-
-
-def _published_from(a: Row) -> PublicationDate:
-    return PublicationDate(
-        article=a["id"], value=_pdate(a["published"]), method=a["published_method"],
-        evidence=a["published_evidence"], evidence_span=_span(a, "published_evidence"),
-        reason=a["published_reason"], earliest=_pdate(a["published_earliest"]),
-        latest=_pdate(a["published_latest"]),
-    )
-
-
-def _record_from(a: Row, kids: dict[str, list[Row]]) -> ArticleRecord:
-    aid = a["id"]
-    dup = kids["duplicates"]
-    return ArticleRecord(
-        source=_source_from(a),
-        clean=_clean_from(a, kids["removed_segments"]),
-        published=_published_from(a),
-        sentences=[Sentence(s["start_char"], s["end_char"], s["text"]) for s in kids["sentences"]],
-        mentions=[
-            EntityMention(aid, m["start_char"], m["end_char"], shared(m["text"]), shared(m["label"]),
-                          m["sentence"], m["entity_id"]) for m in kids["entity_mentions"]],
-        times=[
-            TimeExpression(t["start_char"], t["end_char"], t["text"], t["type"], t["value"],
-                           _pdate(t["date"]), t["anchor"], t["rule"], t["weekday"])
-            for t in kids["time_expressions"]],
-        event_mentions=[_mention_from(m, aid) for m in kids["event_mentions"]],
-        claims=[claim_from(c, aid) for c in kids["claims"]],
-        duplicate=DuplicateRecord(dup[0]["article"], dup[0]["same_as"], dup[0]["kind"],
-                                  dup[0]["similarity"]) if dup else None,
-    )
-
-
-# --------------------------------------------------------------------------- storyline rows
-def _summary_row(i: int, s: ArticleSummary, stored_original: str | None) -> Row:
-    return {
-        "article_id": s.id, "position": i, "outlet": s.outlet, "title": s.title,
-        "published": _iso(s.published), "published_precision": _prec(s.published),
-        "published_evidence": s.published_evidence, "published_method": s.published_method,
-        "published_reason": s.published_reason, **_span_cols("published", s.published_span),
-        "boilerplate_chars": s.boilerplate_chars, "path": s.path,
-        "same_origin_as": s.same_origin_as, "url": s.url, "format": s.format,
-        # not stored twice when the articles table already holds the same text
-        "original": None if s.original and s.original == stored_original else s.original,
-        "removed": _js([[x.start, x.end, x.reason, x.text] for x in s.removed]),
-    }
-
-
-def _storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, Iterator[Row]]:
-    """Each storyline table's rows, made as they are read (see ``Store.save_storyline``)."""
-    ents, evs = st.entities, st.events
-    rows: dict[str, Iterator[Row]] = {
-        "storyline": iter([{"id": 1}]),
-        "storyline_articles": (_summary_row(i, s, originals.get(s.id)) for i, s in enumerate(st.articles)),
-        "entities": ({"id": e.id, "position": i, "name": e.name, "type": e.type, "articles": _js(e.articles)}
-                     for i, e in enumerate(ents)),
-        "entity_aliases": ({"entity_id": e.id, "position": j, "alias": a} for e in ents for j, a in enumerate(e.aliases)),
-        "entity_refs": ({"entity_id": e.id, "position": j, "article_id": r.article, "start_char": r.start,
-                         "end_char": r.end, "text": r.text} for e in ents for j, r in enumerate(e.mentions)),
-        "events": ({"id": ev.id, "position": i, "date": _iso(ev.date), "date_precision": _prec(ev.date),
-                    "title": ev.title, "kind": ev.kind, "actors": _js(ev.actors), "places": _js(ev.places)}
-                   for i, ev in enumerate(evs)),
-        "event_mention_links": ({**_mention_row(m), "event_id": ev.id, "position": j, "article_id": m.article}
-                                for ev in evs for j, m in enumerate(ev.mentions)),
-        "input_errors": ({"position": i, "path": e.path, "reason": e.reason} for i, e in enumerate(st.errors)),
-        "storyline_duplicates": ({"position": i, "article": d.article, "same_as": d.same_as, "kind": d.kind,
-                                  "similarity": d.similarity} for i, d in enumerate(st.duplicates)),
-    }
-    rows.update(verification_rows(st))
-    return rows
-
-
-def _summary_from(row: Row, originals: dict[str, str]) -> ArticleSummary:
-    original = row["original"]
-    return ArticleSummary(
-        id=row["article_id"], outlet=row["outlet"], title=row["title"],
-        published=_pdate(row["published"]), published_evidence=row["published_evidence"],
-        published_method=row["published_method"], published_reason=row["published_reason"],
-        boilerplate_chars=row["boilerplate_chars"], path=row["path"],
-        same_origin_as=row["same_origin_as"], url=row["url"], format=row["format"],
-        original=originals.get(row["article_id"], "") if original is None else original,
-        removed=[Removed(*x) for x in json.loads(row["removed"])],
-        published_span=_span(row, "published"),
-    )
-
-
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    it = iter(rows)
-    while chunk := list(islice(it, size)):
-        yield chunk
-
-
-def _group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
-    out: dict[str, list[Row]] = defaultdict(list)
-    for row in rows:
-        out[row[key]].append(row)
-    return out
 
 
 # --------------------------------------------------------------------------- the store
@@ -416,8 +180,8 @@ class Store:
         for name in reversed(ARTICLE_CHILDREN):
             conn.execute(delete(self._t[name]).where(self._t[name].c.article_id == record.id))
         conn.execute(delete(arts).where(arts.c.id == record.id))
-        self._insert(conn, "articles", [_article_row(record)])
-        children = _child_rows(record)
+        self._insert(conn, "articles", [article_row(record)])
+        children = child_rows(record)
         for name in ARTICLE_CHILDREN:
             self._insert(conn, name, children[name])
 
@@ -441,7 +205,7 @@ class Store:
                 t = self._t[name]
                 stmt = select(t).where(t.c.article_id == article_id).order_by(*(t.c[c] for c in self._order(name)))
                 kids[name] = [dict(r) for r in conn.execute(stmt).mappings()]
-        return _record_from(dict(a), kids)
+        return record_from(dict(a), kids)
 
     def load_events(self, ids: Iterable[str]) -> list[Event]:
         """Stored storyline events by id (unknown ids are left out), in stored order."""
@@ -449,10 +213,10 @@ class Store:
         ev_t, link_t = self._t["events"], self._t["event_mention_links"]
         with self._engine.connect() as conn:
             events = conn.execute(select(ev_t).where(ev_t.c.id.in_(ids)).order_by(ev_t.c.position)).mappings().all()
-            links = _group(conn.execute(select(link_t).where(link_t.c.event_id.in_(ids)).order_by(
+            links = group(conn.execute(select(link_t).where(link_t.c.event_id.in_(ids)).order_by(
                 link_t.c.event_id, link_t.c.position)).mappings(), "event_id")
-        return [Event(ev["id"], _pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
-                      json.loads(ev["places"]), [_mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
+        return [Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
+                      json.loads(ev["places"]), [mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
                 for ev in events]
 
     def load_summaries(self, ids: Iterable[str]) -> list[ArticleSummary]:
@@ -460,7 +224,7 @@ class Store:
         t = self._t["storyline_articles"]
         with self._engine.connect() as conn:
             rows = conn.execute(select(t).where(t.c.article_id.in_(sorted(set(ids)))).order_by(t.c.position))
-            return [_summary_from({**r, "original": ""}, {}) for r in rows.mappings()]
+            return [summary_from({**r, "original": ""}, {}) for r in rows.mappings()]
 
     def published_dates(self) -> list[PartialDate]:
         """Known publication dates of the stored articles (context for dating new ones)."""
@@ -492,11 +256,11 @@ class Store:
             ids = sorted(i for (i,) in conn.execute(select(t.c.id)))  # Python's order: the same on every SQL collation
             for k in range(0, len(ids), LOAD_CHUNK):
                 chunk = ids[k:k + LOAD_CHUNK]
-                kids = {name: _group(self._select(conn, name, *self._order(name), articles=chunk), "article_id")
+                kids = {name: group(self._select(conn, name, *self._order(name), articles=chunk), "article_id")
                         for name in children}
                 rows = {a["id"]: a for a in self._select(conn, "articles", "id", articles=chunk)}
                 for aid in chunk:
-                    yield _record_from(rows.pop(aid), {name: kids[name].get(aid, []) if name in kids else []
+                    yield record_from(rows.pop(aid), {name: kids[name].get(aid, []) if name in kids else []
                                                        for name in ARTICLE_CHILDREN})
 
     # -- storyline --------------------------------------------------------------
@@ -509,9 +273,9 @@ class Store:
         with self._engine.begin() as conn:
             for name in reversed(STORYLINE_TABLES):
                 conn.execute(delete(self._t[name]))
-            rows = _storyline_rows(storyline, self._originals(conn))
+            rows = storyline_rows(storyline, self._originals(conn))
             for name in STORYLINE_TABLES:  # in chunks: the rows of a large storyline are never all held
-                for chunk in _chunks(rows[name], INSERT_CHUNK):
+                for chunk in chunks(rows[name], INSERT_CHUNK):
                     self._insert(conn, name, chunk)
 
     def update_storyline(self, *, remove_events: Sequence[str], events: Sequence[Event],
@@ -530,7 +294,7 @@ class Store:
             arts = self._t["articles"]
             ids = [a.id for a in articles]
             originals = dict(conn.execute(select(arts.c.id, arts.c.original).where(arts.c.id.in_(ids))).all())
-            rows = {name: list(made) for name, made in _storyline_rows(part, originals).items()}
+            rows = {name: list(made) for name, made in storyline_rows(part, originals).items()}
             drop = set(remove_events) | set(keyed["events"][1])
             for name, col in (("event_mention_links", "event_id"), ("events", "id")):
                 conn.execute(delete(self._t[name]).where(self._t[name].c[col].in_(sorted(drop))))
@@ -566,11 +330,11 @@ class Store:
             originals = self._originals(conn)
             rows = {name: self._select(conn, name, *self._order(name))
                     for name in STORYLINE_TABLES if name not in COMPARISON_TABLES}
-        aliases = _group(rows["entity_aliases"], "entity_id")
-        refs = _group(rows["entity_refs"], "entity_id")
-        links = _group(rows["event_mention_links"], "event_id")
+        aliases = group(rows["entity_aliases"], "entity_id")
+        refs = group(rows["entity_refs"], "entity_id")
+        links = group(rows["event_mention_links"], "event_id")
         return Storyline(
-            articles=[_summary_from(r, originals) for r in rows["storyline_articles"]],
+            articles=[summary_from(r, originals) for r in rows["storyline_articles"]],
             entities=[
                 Entity(e["id"], e["name"], e["type"], [a["alias"] for a in aliases.get(e["id"], [])],
                        json.loads(e["articles"]),
@@ -578,9 +342,9 @@ class Store:
                         for r in refs.get(e["id"], [])])
                 for e in rows["entities"]],
             events=[
-                Event(ev["id"], _pdate(ev["date"]), ev["title"], ev["kind"],
+                Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"],
                       json.loads(ev["actors"]), json.loads(ev["places"]),
-                      [_mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
+                      [mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
                 for ev in rows["events"]],
             errors=[InputError(e["path"], e["reason"]) for e in rows["input_errors"]],
             duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
