@@ -72,7 +72,7 @@ def run(db: Path, article: str | None, hold_out: int = 0) -> dict:
             paths = _new_files(store, Path(tmp), article, hold_out)
             t0 = time.perf_counter()
             docs = ingest(paths, DEFAULT, store.known_hashes())
-            added = store_documents(docs.documents, store, DEFAULT)
+            added = store_documents(docs.documents, store, DEFAULT).added
             t1 = time.perf_counter()
         result = link_new_articles(store, added, verify=True)
         t2 = time.perf_counter()

@@ -344,7 +344,7 @@ def test_a_failed_increment_falls_back_to_a_build_and_a_restart_verifies_what_wa
     wire.write_text("Grey Heron crew home\n\nThe crew of the Grey Heron returned to Port Serin on 28 March 2023 after "
                     "the Northern Tide Front released the cargo ship, Valdoria's coast guard said.\n")
     with Store(url) as store:  # linked, then the server stopped before verifying
-        added = store_documents(ingest([wire], DEFAULT, store.known_hashes()).documents, store, DEFAULT)
+        added = store_documents(ingest([wire], DEFAULT, store.known_hashes()).documents, store, DEFAULT).added
         incremental.link_new_articles(store, added)
         with store.engine.connect() as conn:
             assert unverified_articles(store, conn) == added

@@ -43,7 +43,7 @@ def test_increment_groups_like_a_full_build(tmp_path, full, left_out):
         process([base], store)
         before = {e.id: e for e in store.load_storyline().events}
         docs = ingest([new], DEFAULT, store.known_hashes())
-        added = store_documents(docs.documents, store, DEFAULT)
+        added = store_documents(docs.documents, store, DEFAULT).added
         result = link_new_articles(store, added)
         after = store.load_storyline()
     assert result.mode == "incremental" and len(added) == 1
@@ -58,7 +58,7 @@ def test_increment_groups_like_a_full_build(tmp_path, full, left_out):
 def test_empty_store_falls_back_to_a_full_build(tmp_path):
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         docs = ingest([FILES[0]], DEFAULT, store.known_hashes())
-        added = store_documents(docs.documents, store, DEFAULT)
+        added = store_documents(docs.documents, store, DEFAULT).added
         result = link_new_articles(store, added)
         assert result.mode == "full" and store.load_storyline().events
 
@@ -87,7 +87,7 @@ def test_a_big_stored_event_is_scored_against_its_first_and_latest_mentions(tmp_
         process([base], store)
         big = {e.id: sorted(e.mentions, key=mention_order) for e in store.load_storyline().events if len(e.mentions) > 2}
         docs = ingest([new], DEFAULT, store.known_hashes())
-        link_new_articles(store, store_documents(docs.documents, store, DEFAULT))
+        link_new_articles(store, store_documents(docs.documents, store, DEFAULT).added)
     assert big and scored and all(len(ms) <= 2 for ms in scored)
     firsts_lasts = {(ms[0].id, ms[-1].id) for ms in big.values()}
     assert any((ms[0].id, ms[1].id) in firsts_lasts for ms in scored if len(ms) == 2)
@@ -108,7 +108,7 @@ def test_an_added_article_is_unverified_until_a_full_build(tmp_path):
         process([base], store)
         with store.engine.connect() as conn:
             assert unverified_articles(store, conn) == []
-        added = store_documents(ingest([new], DEFAULT, store.known_hashes()).documents, store, DEFAULT)
+        added = store_documents(ingest([new], DEFAULT, store.known_hashes()).documents, store, DEFAULT).added
         link_new_articles(store, added)
         with store.engine.connect() as conn:
             assert unverified_articles(store, conn) == added and store.load_record(added[0]).claims

@@ -46,7 +46,7 @@ def _increment(tmp_path: Path, new_files: list[Path], extra: list[Path] = (), fi
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         process([base], store)
         docs = ingest([new], DEFAULT, store.known_hashes())
-        added = store_documents(docs.documents, store, DEFAULT)
+        added = store_documents(docs.documents, store, DEFAULT).added
         result = link_new_articles(store, added, verify=True)
         after = store.load_storyline()
         _check_consistent(store, after)
@@ -147,7 +147,7 @@ def test_two_increments_in_a_row_read_what_the_first_wrote(tmp_path):
         stored = len(process([base], store).storyline.claims)  # a build numbers its clusters below this
         for f in FILES[-2:]:
             docs = ingest([f], DEFAULT, store.known_hashes())
-            result = link_new_articles(store, store_documents(docs.documents, store, DEFAULT), verify=True)
+            result = link_new_articles(store, store_documents(docs.documents, store, DEFAULT).added, verify=True)
             assert result.verified, result.verification
             after = store.load_storyline()
             _check_consistent(store, after)
@@ -237,7 +237,7 @@ def test_an_increment_reports_the_changes_a_storyline_comparison_finds(tmp_path)
         process([base], store)
         before = store.load_storyline()
         docs = ingest([new], DEFAULT, store.known_hashes())
-        result = link_new_articles(store, store_documents(docs.documents, store, DEFAULT), verify=True)
+        result = link_new_articles(store, store_documents(docs.documents, store, DEFAULT).added, verify=True)
         whole = [c.line for c in storyline_changes(before, store.load_storyline())]
         mine = [c.line for c in increment_changes(store, result)]
     kinds = {line[0] for line in mine}

@@ -116,6 +116,9 @@ def _run(args, reporter) -> int:
         n = (c["storyline_articles"], c["entities"], c["events"])
     for err in result.errors:
         reporter.error(err.line())
+    if result.redated:  # the new articles' stated dates moved the inferred dates of stored ones
+        shown = ", ".join(result.redated[:5]) + (", ..." if len(result.redated) > 5 else "")
+        reporter.info(f"re-dated {len(result.redated)} stored articles with the new articles' dates: {shown}")
     inc = result.increment
     if inc is not None and result.added:  # --incremental: what it did, or why the storyline was rebuilt instead
         reason = (inc.verification or {}).get("reason", "")

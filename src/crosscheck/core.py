@@ -6,7 +6,10 @@ stage's typed output to the next. The run, in order:
 1. ingest: read files/folders, skip content already in the store, note re-posts.
 2. clean: strip boilerplate, keep the map back to original offsets (per article; a
    failure is recorded as an input error and the run goes on).
-3. pubdate: publication dates for the new articles, with the store's dates as context.
+3. pubdate: publication dates for the new articles, with the store's stated dates as
+   context; stored articles whose inferred date the new stated dates change are
+   re-dated (and re-analysed when the date itself moves), so dates never depend on
+   the order articles were read in.
 4. nlp: spaCy sentences, tokens and entity mentions, batched across articles.
 5. timex: time expressions normalised against each article's publication date.
 6. events: event mentions per sentence.
@@ -32,7 +35,9 @@ from crosscheck.models import (
 )
 from crosscheck.nlp import Analyzer
 from crosscheck.parallel import AnalyseTask, ArticleJob, JobFailure, batched, executor_for, linker_for
-from crosscheck.pubdate import DateContext, date_context, finish_date, first_pass
+from crosscheck.pubdate import (
+    CONTEXT_MARKS, INFERRED_METHODS, STATED_METHODS, DateContext, date_context, finish_date, first_pass, reason_only,
+)
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
 from crosscheck.storyline import build_storyline
@@ -51,6 +56,16 @@ class RunResult:
     errors: list[InputError] = field(default_factory=list)
     skipped: int = 0  # inputs already in the store (same content)
     increment: IncrementResult | None = None  # of an incremental update (``settings.incremental``); None: rebuilt
+    redated: list[str] = field(default_factory=list)  # stored articles re-analysed with a new date (step 3)
+
+
+@dataclass
+class Stored:
+    """What ``store_documents`` saved: the new articles, and the stored articles it
+    re-analysed because the new articles' stated dates moved their inferred dates."""
+
+    added: list[str]
+    redated: list[str] = field(default_factory=list)
 
 
 def _noop(stage: str, done: int, total: int) -> None:
@@ -103,27 +118,33 @@ def _process_ingested(result: IngestResult, store: Store, settings: Settings, pr
     result.duplicates = [d for d in result.duplicates if d not in stored]  # re-runs are not re-posts
     errors = list(result.errors)
     documents, result.documents = result.documents, []  # the read corpus is not kept past step 7
-    added = store_documents(documents, store, settings, progress, extractor, result.duplicates, errors, analyzer)
+    saved = store_documents(documents, store, settings, progress, extractor, result.duplicates, errors, analyzer)
     del documents
     release()  # the model (unless the caller keeps it) and the per-article batches: see crosscheck.heap
     progress("storyline", 0, 1)
-    storyline, increment = _updated(store, settings, added, errors, result.duplicates, read_back)
+    storyline, increment = _updated(store, settings, saved, errors, result.duplicates, read_back)
     skipped = len(stored) + sum(1 for d in result.duplicates if d.kind == "exact")
-    return RunResult(storyline, added, errors, skipped, increment)
+    return RunResult(storyline, saved.added, errors, skipped, increment, saved.redated)
 
 
-def _updated(store: Store, settings: Settings, added: Sequence[str], errors: Sequence[InputError],
+def _updated(store: Store, settings: Settings, saved: Stored, errors: Sequence[InputError],
              duplicates: Sequence[DuplicateRecord], read_back: bool = True
              ) -> tuple[Storyline | None, IncrementResult | None]:
     """The storyline after new articles were stored: rebuilt, or with ``settings.incremental``
     the new articles linked and verified into the stored one (``incremental``: reads what
     they touch instead of everything; the storyline is then read back for the caller's
     outputs); rebuilt all the same where there is none to extend or the increment cannot
-    verify (a store saved before comparison keys were kept). Returns the storyline (None:
-    updated, not read back) and the increment's result (None: no increment was tried;
-    one that is not ``verified``: the storyline was rebuilt after it)."""
-    increment = None
-    if settings.incremental:
+    verify (a store saved before comparison keys were kept) or stored articles were
+    re-dated (their old events and claims are in the stored storyline). Returns the
+    storyline (None: updated, not read back) and the increment's result (None: no
+    increment was tried; one that is not ``verified``: the storyline was rebuilt after it)."""
+    increment, added = None, saved.added
+    if settings.incremental and saved.redated:
+        from crosscheck.incremental import IncrementResult
+
+        increment = IncrementResult("rebuilt", list(added), verification={"mode": "build-needed", "reason": (
+            f"{len(saved.redated)} stored articles re-dated by the new articles' dates: {', '.join(saved.redated)}")})
+    elif settings.incremental:
         from crosscheck.incremental import IncrementResult, link_new_articles  # they build on this module
 
         increment = link_new_articles(store, added, settings, verify=True) if added else None
@@ -159,10 +180,11 @@ def store_documents(
     duplicates: Sequence[DuplicateRecord] = (),
     errors: list[InputError] | None = None,
     analyzer: Analyzer | None = None,
-) -> list[str]:
+) -> Stored:
     """Steps 2-7 for documents already read: clean, date, analyse and save each article.
 
-    Returns the ids saved; per-article failures are appended to ``errors``. Split out of
+    Returns the ids saved (and of stored articles re-dated by them, ``_redate``);
+    per-article failures are appended to ``errors``. Split out of
     ``process`` so that the web app's incremental ingest runs exactly these stages and
     then links only the new articles (``crosscheck.incremental``). A long-lived caller
     passes its ``analyzer`` so the spaCy pipeline is loaded once.
@@ -178,9 +200,38 @@ def store_documents(
             errors.append(InputError(doc.path, f"could not clean: {type(exc).__name__}: {exc}"))
     today = dt.date.today()
     first = [first_pass(s, c, today) for s, c in cleaned]  # step 3's cheap part; inference runs per article
-    dating = date_context(first, store.published_dates(), today)
-    return _analyse_and_store(cleaned, first, dating, store, settings, progress, extractor or RuleEventExtractor(),
-                              near, errors, analyzer)
+    stated = store.published_dates(STATED_METHODS)
+    dating = date_context(first, stated, today)
+    run = (store, settings, progress, extractor or RuleEventExtractor())
+    added = _analyse_and_store(cleaned, first, dating, *run, near, errors, analyzer)
+    if set(dating.dates) <= set(stated):  # no stated date the store did not have: no date can move
+        return Stored(added)
+    return Stored(added, _redate(dating, set(added), *run, errors, analyzer))
+
+
+def _redate(dating, skip, store, settings, progress, extractor, errors, analyzer) -> list[str]:
+    """Step 3 again for the stored articles whose inferred date more stated dates can change;
+    returns the ids of those re-analysed.
+
+    Why: an article is dated against the stated dates stored when it is read, so without
+    this a corpus read in two batches dates differently from the same corpus read at once
+    (an undated report read before any dated one stays undated). Only dates whose reason
+    says the corpus context decided them, or that there was none, are checked
+    (``pubdate.CONTEXT_MARKS``: a few per cent of a corpus). One whose reason alone changes
+    is rewritten in place; one whose value, bounds or evidence moves re-runs the article's
+    per-article stages, since its time expressions, events and claims hang on it."""
+    ids = [a for a in store.dated_by_reason(INFERRED_METHODS, CONTEXT_MARKS) if a not in skip]
+    reasons, again = [], []
+    for rec in filter(None, map(store.load_record, ids)):
+        first = first_pass(rec.source, rec.clean, dating.today)
+        pub = finish_date(rec.source, rec.clean, first, dating)
+        if pub != rec.published:
+            (reasons if reason_only(pub, rec.published) else again).append((rec, first, pub))
+    store.update_published_reasons([pub for _, _, pub in reasons])
+    cleaned = [(rec.source, rec.clean) for rec, _, _ in again]
+    near = {rec.id: rec.duplicate for rec, _, _ in again if rec.duplicate and rec.duplicate.kind == "near"}
+    return _analyse_and_store(cleaned, [f for _, f, _ in again], dating, store, settings, progress, extractor,
+                              near, errors, analyzer) if again else []
 
 
 def _analyse_and_store(cleaned, first, dating, store, settings, progress, extractor, near, errors,

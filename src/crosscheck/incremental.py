@@ -67,7 +67,7 @@ _WORDS = re.compile(r"[a-z0-9]+")
 class IncrementResult:
     """What one increment did, for the job page and the API."""
 
-    mode: str  # "incremental", or "full" when the store had no storyline to extend
+    mode: str  # "incremental"; "full": the store had no storyline to extend; "rebuilt": stored articles were re-dated
     articles: list[str]
     events_created: list[str] = field(default_factory=list)
     events_replaced: dict[str, str] = field(default_factory=dict)  # old id -> recomputed id

@@ -58,7 +58,9 @@ from crosscheck.models import (CleanDocument, PartialDate, PublicationDate, Sour
 # branch that reads the context writes one of these.
 _NEAR = "the other articles' dates"
 _NONE = "no corpus dates"
+CONTEXT_MARKS = (_NEAR, _NONE)
 STATED_METHODS = ("metadata", "folder", "dateline")  # dates an article states itself: the context
+INFERRED_METHODS = ("inferred", "unknown")  # dates step 3 gave (or could not give): context may change them
 
 _YEARLESS = re.compile(r"^XXXX-(\d{2})-(\d{2})$")
 _YEAR_MONTH = re.compile(r"^XXXX-(\d{2})$")
@@ -470,6 +472,12 @@ def date_context(first: Sequence[FirstPass], context: Sequence[PartialDate], tod
     dates = {p.value for p, _ in first if p is not None and p.value is not None}
     dates |= {c for c in context if c is not None}
     return DateContext(tuple(sorted(dates, key=lambda d: (d.iso(), d.precision))), today)
+
+
+def reason_only(new: PublicationDate, old: PublicationDate) -> bool:
+    """Whether two dates of one article differ in their stated reason alone (the listed
+    corpus dates grew, the date did not move): nothing derived from the date changes."""
+    return replace(new, reason="") == replace(old, reason="")
 
 
 def finish_date(src: SourceDocument, cl: CleanDocument, first: FirstPass, dating: DateContext,

@@ -5,8 +5,8 @@ done once; a later run loads the stored records and links them with its new arti
 Why SQLAlchemy Core on one URL: SQLite by default, PostgreSQL later, same code. The
 only dialect-specific code is the clearly marked SQLite branch in ``make_engine``.
 
-Rows and records map onto each other in ``store_rows``. Each ``save_*`` is one transaction, so a failure leaves the previous state intact.
-Tables have real columns for what one would query (dates, offsets, kinds, outlets);
+Rows and records map onto each other in ``store_rows``. Each ``save_*`` is one
+transaction, so a failure leaves the previous state intact. Tables have real columns for what one would query (dates, offsets, kinds, outlets);
 small nested lists (offset blocks, actor ids) are JSON text. Partial dates are stored
 as their ISO string (``2015``, ``2015-10``, ``2015-10-22``) plus their precision.
 """
@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, insert, select
+from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
@@ -33,6 +33,7 @@ from crosscheck.models import (
     Event,
     InputError,
     PartialDate,
+    PublicationDate,
     Storyline,
 )
 
@@ -226,12 +227,34 @@ class Store:
             rows = conn.execute(select(t).where(t.c.article_id.in_(sorted(set(ids)))).order_by(t.c.position))
             return [summary_from({**r, "original": ""}, {}) for r in rows.mappings()]
 
-    def published_dates(self) -> list[PartialDate]:
-        """Known publication dates of the stored articles (context for dating new ones)."""
+    def published_dates(self, methods: Sequence[str] | None = None) -> list[PartialDate]:
+        """Publication dates of the stored articles, in article order; with ``methods``, of the
+        articles dated by one of them (``pubdate.STATED_METHODS``: the dates new articles are
+        inferred against, never inferred dates, so no date depends on what was read first)."""
         t = self._t["articles"]
+        stmt = select(t.c.published).where(t.c.published.is_not(None))
+        if methods is not None:
+            stmt = stmt.where(t.c.published_method.in_(list(methods)))
         with self._engine.connect() as conn:
-            rows = conn.execute(select(t.c.published).where(t.c.published.is_not(None)).order_by(t.c.id))
-            return [PartialDate.parse(v) for (v,) in rows]
+            return [PartialDate.parse(v) for (v,) in conn.execute(stmt.order_by(t.c.id))]
+
+    def dated_by_reason(self, methods: Sequence[str], marks: Sequence[str]) -> list[str]:
+        """Ids of the articles dated by one of ``methods`` whose stated reason contains one of
+        ``marks`` (``pubdate.CONTEXT_MARKS``: the dates more context can change)."""
+        t = self._t["articles"]
+        match = or_(*(t.c.published_reason.contains(m, autoescape=True) for m in marks))
+        with self._engine.connect() as conn:
+            return list(conn.execute(select(t.c.id).where(t.c.published_method.in_(list(methods)), match)
+                                     .order_by(t.c.id)).scalars())
+
+    def update_published_reasons(self, dates: Sequence[PublicationDate]) -> None:
+        """Rewrite the reasons (only) of stored publication dates, in the articles and the
+        storyline's summaries: a re-dating that kept every date but said why anew."""
+        with self._engine.begin() as conn:
+            for name, key in (("articles", "id"), ("storyline_articles", "article_id")):
+                t = self._t[name]
+                for d in dates:
+                    conn.execute(update(t).where(t.c[key] == d.article).values(published_reason=d.reason))
 
     def load_records(self, *, times: bool = True) -> list[ArticleRecord]:
         """Every stored article record, ordered by article id (see ``iter_records``)."""

@@ -13,7 +13,8 @@ articles also compares their claims across sources, incrementally
 comparison keys were kept, sentence-embedding similarity, a failure of the increment) the
 upload queues a full build behind it instead: one build for a burst of uploads, since a build that has not started
 yet already covers every upload before it; until it ends the new articles are shown as
-unverified.
+unverified. An upload whose stated dates re-date stored articles (``core._redate``)
+queues a full build too: the stored storyline holds those articles' old events.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from crosscheck.core import rebuild, store_documents
+from crosscheck.core import Stored, rebuild, store_documents
 from crosscheck.incremental import link_new_articles
 from crosscheck.ingest import ingest
 from crosscheck.settings import Settings
@@ -155,9 +156,15 @@ class IngestService:
 
     def _run(self, job: Job, uploads: list[Upload]) -> None:
         job.status, job.stage = "running", "read"
-        added = self._store_uploads(job, uploads)
+        saved = self._store_uploads(job, uploads)
+        added = saved.added
         job.stage, job.done, job.total = "link", 0, 1
-        if added:
+        if saved.redated:  # stored articles have new dates: their stored events and claims are stale
+            build = self.submit_build()
+            job.result = {"mode": "rebuilt", "articles": added, "redated": saved.redated, "verify_job": build.id,
+                          "summary": f"{len(added)} articles added; their dates re-dated {len(saved.redated)} stored "
+                                     f"articles ({', '.join(saved.redated)}), so the storyline is rebuilt (job {build.id})"}
+        elif added:
             result = link_new_articles(self.store, added, self.settings, verify=self.verify_after_upload)
             job.result = {**asdict(result), "summary": result.summary()}
             if self.verify_after_upload and not result.verified:  # the increment could not compare them
@@ -178,8 +185,9 @@ class IngestService:
         job.result = {"mode": "full", "events": len(storyline.events), "claims": len(storyline.claims),
                       "summary": job.message}
 
-    def _store_uploads(self, job: Job, uploads: list[Upload]) -> list[str]:
-        """Stage, read and store the uploads (pipeline steps 1-7); returns the new ids."""
+    def _store_uploads(self, job: Job, uploads: list[Upload]) -> Stored:
+        """Stage, read and store the uploads (pipeline steps 1-7): the new ids, and those of
+        stored articles the uploads re-dated."""
         with tempfile.TemporaryDirectory(prefix="crosscheck-upload-") as tmp:
             folder = Path(tmp)
             names, refused = stage(uploads, folder)
@@ -188,7 +196,7 @@ class IngestService:
             errors = list(refused)
             if result is None:
                 job.errors = [{"input": e.path, "reason": e.reason} for e in errors]
-                return []
+                return Stored([])
             for doc in result.documents:
                 doc.path = relabel_path(doc.path, folder, names)
             renamed = settle_ids(result.documents, set(known.values()))
@@ -196,7 +204,7 @@ class IngestService:
                                          same_as=renamed.get(d.same_as, d.same_as)) for d in result.duplicates]
             job.skipped = [{"input": d.article, "same_as": d.same_as} for d in result.duplicates if d.kind == "exact"]
             errors += result.errors
-            added = store_documents(result.documents, self.store, self.settings, self._progress(job), None,
+            saved = store_documents(result.documents, self.store, self.settings, self._progress(job), None,
                                     result.duplicates, errors, self._analyzer_once())
         job.errors = [{"input": relabel_path(e.path, folder, names), "reason": e.reason} for e in errors]
-        return added
+        return saved

@@ -1,0 +1,189 @@
+"""Publication dates do not depend on the order articles are read in (``core._redate``).
+
+The articles are written here (fiction): a report that dates its events by weekday only
+("Monday, March 4": the year is one of several) and reports that state their date. Read
+at once, the stated dates fix the first one's year; read first, it is undated until they
+arrive, and then it must be re-dated (and its events re-anchored) exactly as if read at once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings as hsettings, strategies as st
+
+from conftest import SAMPLE_CORPUS, SHARED, needs
+from crosscheck.clean import clean
+from crosscheck.core import process
+from crosscheck.export import storyline_to_dict
+from crosscheck.ingest import ingest
+from crosscheck.models import PartialDate
+from crosscheck.pubdate import CONTEXT_MARKS, DateContext, finish_date, first_pass
+from crosscheck.settings import DEFAULT, Settings
+from crosscheck.store import Store
+from crosscheck.timex import scan
+
+WEEKDAY_ONLY = ("Ministers agree to reopen the ferry route\n\n"
+                "The trade ministers of Aldermere and Vrana met in Port Vell on Monday, March 4, and agreed to "
+                "reopen the ferry route to Kestrel. The ferry operator said on Tuesday that sailings would resume "
+                "within two weeks, once the harbor inspectors had signed off the terminal.\n")
+STATED = ("Ferry to Kestrel sails again from March 18\n\n"
+          "Harbor Gazette\n\n6 March 2019\n\n"
+          "The ferry between Port Vell and Kestrel will sail again from March 18, its operator said on Wednesday. "
+          "The trade ministers of Aldermere and Vrana agreed on Monday to reopen the route, closed since the "
+          "autumn storms damaged the terminal.\n")
+LATER = ("Ferry bookings open\n\n"
+         "Kestrel Morning Post\n\n8 March 2019\n\n"
+         "Bookings for the reopened ferry between Port Vell and Kestrel opened on Friday, the operator said. "
+         "The first sailing on March 18 was sold out within hours.\n")
+
+
+def _write(folder: Path, **texts: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    return folder
+
+
+def _story(result) -> dict:
+    """The storyline as written to storyline.json, without the input paths (they differ)."""
+    data = json.loads(json.dumps(storyline_to_dict(result.storyline), default=str))
+    for a in data["articles"]:
+        a.pop("path", None)
+    return data
+
+
+def _read(tmp_path: Path, batches: list[dict[str, str]], settings: Settings = DEFAULT) -> list:
+    """Each batch read by one ``process`` call into one store; the results, in order."""
+    results = []
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        for i, batch in enumerate(batches):
+            results.append(process([_write(tmp_path / f"batch{i}", **batch)], store, settings))
+    return results
+
+
+@pytest.fixture(scope="module")
+def at_once(tmp_path_factory) -> dict:
+    [result] = _read(tmp_path_factory.mktemp("once"), [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED}])
+    return _story(result)
+
+
+def test_an_article_read_before_any_dated_one_is_re_dated_when_they_arrive(tmp_path, at_once):
+    first, second = _read(tmp_path, [{"a-ferry": WEEKDAY_ONLY}, {"b-gazette": STATED}])
+    alone = {a.id: a for a in first.storyline.articles}["a-ferry"]
+    assert alone.published is None and "no corpus dates" in alone.published_reason
+    assert second.redated == ["a-ferry"]
+    assert _story(second) == at_once
+    dated = {a["id"]: a for a in at_once["articles"]}["a-ferry"]
+    assert dated["published"] == "2019-03" and dated["published_method"] == "inferred"
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:  # its events were re-anchored on the new date
+        times = {t.text: t.value for t in store.load_record("a-ferry").times}
+    assert times["Monday, March 4"] == "2019-03-04"
+
+
+def test_a_date_whose_reason_alone_changes_is_rewritten_in_place(tmp_path):
+    [once] = _read(tmp_path / "once", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED, "c-post": LATER}])
+    first, second = _read(tmp_path / "two", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED}, {"c-post": LATER}])
+    assert second.redated == []  # 2019 stays the nearest year: not re-analysed
+    assert _story(second) == _story(once)
+    reason = {a.id: a for a in second.storyline.articles}["a-ferry"].published_reason
+    assert "2019-03-08" in reason and reason != {a.id: a for a in first.storyline.articles}["a-ferry"].published_reason
+    with Store(f"sqlite:///{tmp_path / 'two' / 'store.db'}") as store:
+        assert store.load_record("a-ferry").published.reason == reason
+
+
+def test_an_incremental_update_rebuilds_when_stored_articles_are_re_dated(tmp_path, at_once):
+    first, second = _read(tmp_path, [{"a-ferry": WEEKDAY_ONLY}, {"b-gazette": STATED}],
+                          replace(DEFAULT, incremental=True))
+    inc = second.increment
+    assert inc.mode == "rebuilt" and not inc.verified and "a-ferry" in inc.verification["reason"]
+    assert _story(second) == at_once
+
+
+def test_the_sample_corpus_read_in_two_batches_dates_as_read_at_once(tmp_path):
+    files = sorted(needs(SAMPLE_CORPUS).iterdir())
+    batches = [{f.stem: f.read_text(encoding="utf-8") for f in part} for part in (files[:2], files[2:])]
+    [once] = _read(tmp_path / "once", [{**batches[0], **batches[1]}])
+    _, second = _read(tmp_path / "two", batches)
+    assert second.redated == [f.stem for f in files[:2]]  # undated when read first, dated by the others
+    assert _story(second) == _story(once)
+
+
+def test_a_web_upload_that_re_dates_stored_articles_queues_a_build(tmp_path):
+    pytest.importorskip("fastapi")
+    from fastapi.testclient import TestClient
+
+    from crosscheck.web import create_app
+
+    url = f"sqlite:///{tmp_path / 'web.db'}"
+    auth = {"Authorization": "Bearer t0ken-redate"}
+    with TestClient(create_app(url, "t0ken-redate")) as client:
+        def upload(name: str, text: str) -> dict:
+            r = client.post("/api/v1/ingest/files", headers=auth, files=[("files", (name, text.encode(), "text/plain"))])
+            assert r.status_code == 202, r.text
+            return _finished(client, r.json()["job"])
+
+        [ferry] = upload("a-ferry.txt", WEEKDAY_ONLY)["articles"]
+        assert client.get(f"/api/v1/articles/{ferry}").json()["published"] is None
+        second = upload("b-gazette.txt", STATED)
+        assert second["result"]["mode"] == "rebuilt" and second["result"]["redated"] == [ferry]
+        build = _finished(client, {"poll": f"/api/v1/jobs/{second['result']['verify_job']}"})
+        assert build["status"] == "done"
+        article = client.get(f"/api/v1/articles/{ferry}").json()
+        unverified = client.get("/api/v1/storyline").json()["unverified_articles"]["count"]
+    assert article["published"] == "2019-03" and unverified == 0
+
+
+def _finished(client, job: dict, timeout: float = 120) -> dict:
+    deadline = dt.datetime.now() + dt.timedelta(seconds=timeout)
+    while dt.datetime.now() < deadline:
+        state = client.get(job["poll"]).json()
+        if state["status"] in ("done", "failed"):
+            return state
+        time.sleep(0.1)
+    raise AssertionError(f"job did not finish: {state}")
+
+
+# --------------------------------------------------------------------------- the re-dating filter
+def _real_documents() -> list:
+    """Cleaned real articles (BBC news, the sample corpus), each with its time-expression scan."""
+    bbc = needs(SHARED / "benchmarks" / "bbc-news")
+    paths = sorted(p for p in bbc.rglob("*.txt") if p.name != "README.TXT")
+    picked = random.Random(7).sample(paths, 60) + (sorted(SAMPLE_CORPUS.iterdir()) if SAMPLE_CORPUS.exists() else [])
+    docs = ingest(picked, DEFAULT, {}).documents
+    out = []
+    for d in docs:
+        cl = clean(d, DEFAULT)
+        out.append((d, cl, first_pass(d, cl, dt.date.today()), scan(cl.body)))
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_documents() -> list:
+    return _real_documents()
+
+
+_DAYS = st.builds(lambda y, m, d: PartialDate(y, m, d), st.integers(1996, 2024), st.integers(1, 12),
+                  st.integers(1, 28))
+
+
+@hsettings(max_examples=25, deadline=None)
+@given(a=st.lists(_DAYS, max_size=4), b=st.lists(_DAYS, min_size=1, max_size=4))
+def test_only_dates_marked_as_context_dependent_change_with_the_context(real_documents, a, b):
+    """``core._redate`` re-checks only dates whose reason carries a context mark; this holds
+    only if every date that other context dates can move carries one."""
+    today = dt.date.today()
+    for src, cl, first, scanned in real_documents:
+        if first[0] is not None:
+            continue  # stated: never re-dated
+        old = finish_date(src, cl, first, DateContext(tuple(a), today), list(scanned))
+        new = finish_date(src, cl, first, DateContext(tuple(a + b), today), list(scanned))
+        if new != old:
+            assert any(m in old.reason for m in CONTEXT_MARKS), (src.id, old.reason, new.reason)
