@@ -3,7 +3,8 @@
 Why here and nowhere else: stages never call each other; this module passes each
 stage's typed output to the next. The run, in order:
 
-1. ingest: read files/folders, skip content already in the store, note re-posts.
+1. ingest: read files/folders, skip content already in the store, note re-posts (of
+   stored articles too: ``neardup``, by the signatures step 7 keeps).
 2. clean: strip boilerplate, keep the map back to original offsets (per article; a
    failure is recorded as an input error and the run goes on).
 3. pubdate: publication dates for the new articles, with the store's stated dates as
@@ -13,7 +14,8 @@ stage's typed output to the next. The run, in order:
 4. nlp: spaCy sentences, tokens and entity mentions, batched across articles.
 5. timex: time expressions normalised against each article's publication date.
 6. events: event mentions per sentence.
-7. store: each article saved atomically with everything derived from it.
+7. store: each article saved atomically with everything derived from it; then its
+   near-duplicate signature (and those of articles stored before signatures were kept).
 8. storyline: entities resolved, events linked across ALL stored articles.
 9. outputs: storyline saved to the store; storyline.json and report.html written.
 """
@@ -33,6 +35,7 @@ from crosscheck.ingest import ingest, ingest_documents
 from crosscheck.models import (
     AnalyzedDocument, ArticleRecord, CleanDocument, DuplicateRecord, IngestResult, InputError, PartialDate, PublicationDate, SourceDocument, Storyline,
 )
+from crosscheck.neardup import settings_scheme, signature
 from crosscheck.nlp import Analyzer
 from crosscheck.parallel import AnalyseTask, ArticleJob, JobFailure, batched, executor_for, linker_for
 from crosscheck.pubdate import (
@@ -84,8 +87,8 @@ def process(
     """Steps 1-8 of the module docstring against an open store. ``read_back=False``: an
     incremental update (``settings.incremental``) does not read the whole storyline back
     for the result (``crosscheck ingest``: it writes no outputs)."""
-    return _process_ingested(ingest(paths, settings, store.known_hashes()), store, settings, progress, extractor,
-                             read_back=read_back)
+    result = ingest(paths, settings, store.known_hashes(), signed_store(store, settings))
+    return _process_ingested(result, store, settings, progress, extractor, read_back=read_back)
 
 
 def process_documents(
@@ -105,7 +108,7 @@ def process_documents(
     ``errors`` (e.g. pages that could not be fetched) lead the run's errors. A caller
     that runs again and again (``watch``) passes its ``analyzer`` (spaCy loaded once).
     """
-    result = ingest_documents(documents, settings, store.known_hashes())
+    result = ingest_documents(documents, settings, store.known_hashes(), signed_store(store, settings))
     result.errors[:0] = list(errors)
     return _process_ingested(result, store, settings, progress, extractor, analyzer, read_back=read_back)
 
@@ -204,9 +207,19 @@ def store_documents(
     dating = date_context(first, stated, today)
     run = (store, settings, progress, extractor or RuleEventExtractor())
     added = _analyse_and_store(cleaned, first, dating, *run, near, errors, analyzer)
-    if set(dating.dates) <= set(stated):  # no stated date the store did not have: no date can move
-        return Stored(added)
-    return Stored(added, _redate(dating, set(added), *run, errors, analyzer))
+    redated = [] if set(dating.dates) <= set(stated) else _redate(dating, set(added), *run, errors, analyzer)
+    signed_store(store, settings)  # no stated date the store lacked (above): no date could move
+    return Stored(added, redated)
+
+
+def signed_store(store: Store, settings: Settings) -> Store:
+    """The store, once every stored article has its near-duplicate signature (``neardup``):
+    this run's new articles, or all of a store saved before signatures were kept (once).
+    What ingest looks re-posts up in (``neardup.StoredSignatures``)."""
+    scheme = settings_scheme(settings)
+    while batch := store.unsigned(scheme):
+        store.save_signatures(scheme, [(a, signature(text, is_html, settings)) for a, text, is_html in batch])
+    return store
 
 
 def _redate(dating, skip, store, settings, progress, extractor, errors, analyzer) -> list[str]:

@@ -5,7 +5,7 @@ all the messy parts of reading a user's folder live here — walking folders in 
 deterministic order, guessing encodings, refusing binaries with a reason, unpacking
 JSON/JSONL records, the news-tls ``InputDocs/<date>/`` layout, and spotting articles
 that were already seen (exact re-ingest) or that re-post one wire story (near
-duplicates, kept but recorded so the storyline can say "same origin").
+duplicates, found by ``neardup``, kept but recorded so the storyline can say "same origin").
 
 Nothing here raises for a user's bad input: each unusable file or record becomes an
 ``InputError`` with the reason.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import html
 import json
 import re
 import unicodedata
@@ -24,9 +23,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from datasketch import MinHash, MinHashLSH
-
 from crosscheck.models import DuplicateRecord, IngestResult, InputError, SourceDocument
+from crosscheck.neardup import StoredSignatures, near_duplicates
 from crosscheck.settings import DEFAULT, Settings
 
 TEXT_SUFFIXES = {".txt": "txt", ".html": "html", ".htm": "html", ".json": "json", ".jsonl": "json"}
@@ -52,10 +50,6 @@ JSON_FIELDS: dict[str, tuple[str, ...]] = {
     "outlet": ("outlet", "source", "site", "site_name", "publisher", "domain", "source_domain"),
 }
 
-_TAG = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>|<!--.*?-->|<[^>]*>", re.S | re.I)
-_WORD = re.compile(r"\w+", re.U)
-_BLOCK_TAG = re.compile(r"</?(p|div|br|li|h[1-6]|tr|td|section|article|header|footer|nav|aside|"
-                        r"blockquote|ul|ol|table|figure|figcaption|main|form)\b", re.I)
 
 
 @dataclass
@@ -73,11 +67,14 @@ def ingest(
     paths: Sequence[str | Path],
     settings: Settings = DEFAULT,
     known_hashes: Mapping[str, str] | None = None,
+    stored: StoredSignatures | None = None,
 ) -> IngestResult:
     """Read files and folders into documents, errors and duplicate records.
 
     Files are processed in sorted path order so ids, duplicate direction ("the earlier
     article is ``same_as``") and output are the same whatever order the paths were given.
+    ``known_hashes`` (content hash -> stored id) skips re-ingests; ``stored`` finds re-posts
+    of stored articles (``neardup``).
     """
     result = IngestResult()
     files = _expand(paths, result.errors)
@@ -86,7 +83,7 @@ def ingest(
         candidates.extend(_read_file(f, settings, result.errors))
     _assign_ids(candidates)
     _drop_exact(candidates, known_hashes or {}, result)
-    result.duplicates.extend(_near_duplicates(result.documents, settings))
+    result.duplicates.extend(near_duplicates(result.documents, settings, stored))
     return result
 
 
@@ -94,12 +91,13 @@ def ingest_documents(
     documents: Sequence[SourceDocument],
     settings: Settings = DEFAULT,
     known_hashes: Mapping[str, str] | None = None,
+    stored: StoredSignatures | None = None,
 ) -> IngestResult:
     """Documents read elsewhere (fetched pages), ids already set: the same exact and
     near-duplicate checks that files get, in the order given."""
     result = IngestResult()
     _drop_exact([_Candidate(Path(d.path), d.id, "", d) for d in documents], known_hashes or {}, result)
-    result.duplicates.extend(_near_duplicates(result.documents, settings))
+    result.duplicates.extend(near_duplicates(result.documents, settings, stored))
     return result
 
 
@@ -107,20 +105,6 @@ def normalized_hash(text: str) -> str:
     """sha256 of NFC-normalised, whitespace-collapsed text: re-ingests hash the same."""
     norm = " ".join(unicodedata.normalize("NFC", text).split())
     return hashlib.sha256(norm.encode("utf-8")).hexdigest()
-
-
-def visible_text(source: str, is_html: bool) -> str:
-    """Cheap visible text of a document, enough for near-duplicate shingling."""
-    if not is_html:
-        return source
-    return html.unescape(_TAG.sub(lambda m: "\n" if _BLOCK_TAG.match(m.group()) else " ", source))
-
-
-def prose_text(text: str, min_words: int = 6) -> str:
-    """The longer lines only: headers, tickers, buttons and footers are short lines,
-    and a re-post differs from its origin mostly there, so shingles skip them."""
-    lines = [ln for ln in text.splitlines() if len(ln.split()) >= min_words]
-    return "\n".join(lines) if lines else text
 
 
 # --------------------------------------------------------------------------- files
@@ -391,39 +375,3 @@ def _drop_exact(cands: list[_Candidate], known: Mapping[str, str], result: Inges
             continue
         seen[h] = c.doc.id
         result.documents.append(c.doc)
-
-
-def _shingles(text: str, k: int) -> set[str]:
-    words = _WORD.findall(text.lower())
-    if not words:
-        return set()
-    if len(words) < k:
-        return {" ".join(words)}
-    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
-
-
-def _near_duplicates(docs: list[SourceDocument], settings: Settings) -> list[DuplicateRecord]:
-    """Near-duplicate (re-post) records via MinHash LSH; documents are all kept.
-
-    For each document the best-matching earlier one is its ``same_as``; the LSH
-    candidates are re-checked against the threshold with the MinHash estimate.
-    """
-    threshold = settings.near_duplicate_threshold
-    lsh = MinHashLSH(threshold=threshold, num_perm=settings.minhash_permutations)
-    hashes: dict[str, MinHash] = {}
-    order = {d.id: i for i, d in enumerate(docs)}
-    out = []
-    for doc in docs:
-        sh = _shingles(prose_text(visible_text(doc.original, doc.is_html)), settings.shingle_words)
-        if not sh:
-            continue
-        mh = MinHash(num_perm=settings.minhash_permutations, seed=1)
-        mh.update_batch([s.encode("utf-8") for s in sorted(sh)])
-        scored = [(mh.jaccard(hashes[o]), -order[o], o) for o in lsh.query(mh)]
-        scored = [s for s in scored if s[0] >= threshold]
-        if scored:
-            sim, _, other = max(scored)
-            out.append(DuplicateRecord(doc.id, other, "near", round(sim, 3)))
-        lsh.insert(doc.id, mh)
-        hashes[doc.id] = mh
-    return out

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -341,6 +342,20 @@ def _m6_comparison_tables(conn: Connection) -> None:
     create_comparison_tables(conn)
 
 
+def _m7_signature_tables(conn: Connection) -> None:
+    """Near-duplicate signatures of stored articles and their LSH band keys (``neardup``).
+    A row per article and scheme, the signature NULL when the article has no words to
+    shingle (so it is not signed again); band keys indexed for the lookup by key. Deleted
+    with their article (``Store._save_article``), like the comparison tables of migration 6."""
+    md = MetaData()
+    Table("article_signatures", md, Column("article_id", String(200), primary_key=True),
+          Column("scheme", String(80), primary_key=True), Column("signature", LargeBinary, nullable=True))
+    Table("signature_bands", md, Column("scheme", String(80), primary_key=True),
+          Column("band", Integer, primary_key=True, autoincrement=False), Column("key", String(64), primary_key=True),
+          Column("article_id", String(200), primary_key=True, index=True))
+    md.create_all(conn)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "article records: source, cleaning, dates, sentences, mentions, times, "
                  "event mentions, duplicates", _m1_article_tables),
@@ -354,6 +369,8 @@ MIGRATIONS: list[Migration] = [
                  "verdicts, outlet profiles", _m5_verification_tables),
     Migration(6, "incremental verification: claims' comparison keys, blocking terms, relation ends",
               _m6_comparison_tables),
+    Migration(7, "near duplicates across runs: article MinHash signatures and their LSH band keys",
+              _m7_signature_tables),
 ]
 
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 import json
 from typing import Iterable, Iterator, Sequence
 
-from sqlalchemy import Engine, MetaData, create_engine, delete, event, func, insert, or_, select, update
+import numpy as np
+from sqlalchemy import Engine, MetaData, and_, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
+from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
 from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, verification_from
 from crosscheck.store_rows import (
     Row, article_row, child_rows, chunks, group, mention_from, pdate, record_from, storyline_rows, summary_from,
@@ -43,6 +45,7 @@ ARTICLE_CHILDREN = (
     "removed_segments", "sentences", "entity_mentions", "time_expressions",
     "event_mentions", "claims", "duplicates",
 )
+SIGNATURE_TABLES = ("signature_bands", "article_signatures")  # derived from the text, signed after saving
 INSERT_CHUNK = 2_000  # rows per executemany when saving a storyline
 LOAD_CHUNK = 200  # articles whose rows are read together when loading records (SQL parameters per query)
 # Storyline tables in insertion order (deleted in reverse: children first).
@@ -178,7 +181,7 @@ class Store:
         if other is not None:
             raise ValueError(
                 f"article {record.id!r}: same content hash as stored article {other!r}")
-        for name in reversed(ARTICLE_CHILDREN):
+        for name in (*SIGNATURE_TABLES, *reversed(ARTICLE_CHILDREN)):
             conn.execute(delete(self._t[name]).where(self._t[name].c.article_id == record.id))
         conn.execute(delete(arts).where(arts.c.id == record.id))
         self._insert(conn, "articles", [article_row(record)])
@@ -255,6 +258,38 @@ class Store:
                 t = self._t[name]
                 for d in dates:
                     conn.execute(update(t).where(t.c[key] == d.article).values(published_reason=d.reason))
+
+    # -- near-duplicate signatures (crosscheck.neardup) ------------------------------
+    def similar(self, scheme: Scheme, keys: Sequence[tuple[int, str]]) -> dict[str, np.ndarray]:
+        """Stored articles sharing one of the band ``keys`` of ``scheme``, with their signatures
+        (``neardup.StoredSignatures``): one indexed lookup per band."""
+        bands, sigs = self._t["signature_bands"], self._t["article_signatures"]
+        match = or_(*(and_(bands.c.band == b, bands.c.key == k) for b, k in keys))
+        with self._engine.connect() as conn:
+            ids = sorted(set(conn.execute(select(bands.c.article_id).where(bands.c.scheme == scheme.name, match))
+                             .scalars()))
+            rows = conn.execute(select(sigs.c.article_id, sigs.c.signature).where(
+                sigs.c.scheme == scheme.name, sigs.c.article_id.in_(ids))) if ids else []
+            return {a: np.frombuffer(sig, dtype=VALUE_TYPE) for a, sig in rows if sig is not None}
+
+    def unsigned(self, scheme: Scheme, limit: int = LOAD_CHUNK) -> list[tuple[str, str, bool]]:
+        """(id, original text, is_html) of up to ``limit`` stored articles without a
+        signature in ``scheme``, in id order: new ones, or stored before migration 7."""
+        arts, sigs = self._t["articles"], self._t["article_signatures"]
+        signed = select(sigs.c.article_id).where(sigs.c.scheme == scheme.name)
+        with self._engine.connect() as conn:
+            return [tuple(r) for r in conn.execute(select(arts.c.id, arts.c.original, arts.c.is_html).where(
+                arts.c.id.not_in(signed)).order_by(arts.c.id).limit(limit))]
+
+    def save_signatures(self, scheme: Scheme, signed: Sequence[tuple[str, np.ndarray | None]]) -> None:
+        """Each article's signature (None: nothing to shingle) and its band keys, one transaction."""
+        with self._engine.begin() as conn:
+            self._insert(conn, "article_signatures", [
+                {"article_id": a, "scheme": scheme.name, "signature": None if v is None else v.tobytes()}
+                for a, v in signed])
+            self._insert(conn, "signature_bands", [
+                {"scheme": scheme.name, "band": b, "key": k, "article_id": a}
+                for a, v in signed if v is not None for b, k in band_keys(v, scheme)])
 
     def load_records(self, *, times: bool = True) -> list[ArticleRecord]:
         """Every stored article record, ordered by article id (see ``iter_records``)."""

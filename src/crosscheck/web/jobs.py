@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
-from crosscheck.core import Stored, rebuild, store_documents
+from crosscheck.core import Stored, rebuild, signed_store, store_documents
 from crosscheck.incremental import link_new_articles
 from crosscheck.ingest import ingest
 from crosscheck.settings import Settings
@@ -192,7 +192,7 @@ class IngestService:
             folder = Path(tmp)
             names, refused = stage(uploads, folder)
             known = self.store.known_hashes()
-            result = ingest([folder], self.settings, known) if names else None
+            result = ingest([folder], self.settings, known, signed_store(self.store, self.settings)) if names else None
             errors = list(refused)
             if result is None:
                 job.errors = [{"input": e.path, "reason": e.reason} for e in errors]
