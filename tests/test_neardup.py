@@ -114,3 +114,17 @@ def test_near_duplicates_do_not_depend_on_where_the_corpus_is_split(tmp_path_fac
         store.save_signatures(scheme, [(d.id, signature(d.original, d.is_html, DEFAULT)) for d in docs[:k]])
         parts = near_duplicates(docs[:k], DEFAULT) + near_duplicates(docs[k:], DEFAULT, store)
     assert parts == whole
+
+
+def test_an_increment_records_the_re_post_in_the_stored_storyline(tmp_path):
+    from dataclasses import replace
+
+    files = sorted(EXAMPLES.iterdir())
+    first, second = _split(tmp_path, files[:4], files[4:])
+    inc = replace(DEFAULT, incremental=True)
+    with Store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        process([first], store, inc)
+        later = process([second], store, inc)
+    assert later.increment.verified and later.increment.mode == "incremental"
+    assert [(d.article, d.same_as, d.kind) for d in later.storyline.duplicates] == [(REPOST, ORIGIN, "near")]
+    assert {a.id: a for a in later.storyline.articles}[REPOST].same_origin_as == ORIGIN

@@ -112,7 +112,8 @@ def link_new_articles(
     events, replaced = _link(store, mentions, settings, result)
     result.events_replaced = replaced
     store.update_storyline(remove_events=sorted(replaced), events=events,
-                           articles=[summarize_article(r) for r in records], entities=entities)
+                           articles=[summarize_article(r) for r in records], entities=entities,
+                           duplicates=[r.duplicate for r in records if r.duplicate is not None])
     if verify:
         done = _verify(store, records, ids, events, replaced, settings)
         result.verification = {**asdict(done), "summary": done.summary()}

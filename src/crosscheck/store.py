@@ -337,17 +337,19 @@ class Store:
                     self._insert(conn, name, chunk)
 
     def update_storyline(self, *, remove_events: Sequence[str], events: Sequence[Event],
-                         articles: Sequence[ArticleSummary], entities: Sequence[Entity]) -> None:
+                         articles: Sequence[ArticleSummary], entities: Sequence[Entity],
+                         duplicates: Sequence[DuplicateRecord] = ()) -> None:
         """Apply an incremental change to the stored storyline in one transaction.
 
         Drops the events in ``remove_events`` and writes ``events`` (new or recomputed);
-        article summaries and entities replace the stored rows with the same id. A
-        replaced row keeps its position; a new one goes after the last. Everything else
-        is left as it is (see ``crosscheck.incremental``).
+        article summaries, entities and the new articles' duplicate records replace the
+        stored rows with the same id. A replaced row keeps its position; a new one goes
+        after the last. Everything else is left as it is (see ``crosscheck.incremental``).
         """
-        part = Storyline(list(articles), list(entities), list(events))
+        part = Storyline(list(articles), list(entities), list(events), duplicates=list(duplicates))
         keyed = {"storyline_articles": ("article_id", [a.id for a in articles]),
-                 "entities": ("id", [e.id for e in entities]), "events": ("id", [e.id for e in events])}
+                 "entities": ("id", [e.id for e in entities]), "events": ("id", [e.id for e in events]),
+                 "storyline_duplicates": ("article", [d.article for d in duplicates])}
         with self._engine.begin() as conn:
             arts = self._t["articles"]
             ids = [a.id for a in articles]
@@ -364,10 +366,10 @@ class Store:
                     row["position"] = old.get(row[col], nxt + i)
             for name in ("entity_aliases", "entity_refs"):
                 conn.execute(delete(self._t[name]).where(self._t[name].c.entity_id.in_(keyed["entities"][1])))
-            for name in ("storyline_articles", "entities"):
+            for name in ("storyline_articles", "entities", "storyline_duplicates"):
                 conn.execute(delete(self._t[name]).where(self._t[name].c[keyed[name][0]].in_(keyed[name][1])))
             for name in ("storyline_articles", "entities", "entity_aliases", "entity_refs", "events",
-                         "event_mention_links"):
+                         "event_mention_links", "storyline_duplicates"):
                 self._insert(conn, name, rows[name])
 
     def has_storyline(self) -> bool:
