@@ -207,8 +207,9 @@ def store_documents(
     dating = date_context(first, stated, today)
     run = (store, settings, progress, extractor or RuleEventExtractor())
     added = _analyse_and_store(cleaned, first, dating, *run, near, errors, analyzer)
-    redated = [] if set(dating.dates) <= set(stated) else _redate(dating, set(added), *run, errors, analyzer)
-    signed_store(store, settings)  # no stated date the store lacked (above): no date could move
+    moved = set(dating.dates) > set(stated)  # no stated date the store lacked: no stored date can move
+    redated = _redate(dating, set(added), *run, errors, analyzer) if moved else []
+    signed_store(store, settings)
     return Stored(added, redated)
 
 

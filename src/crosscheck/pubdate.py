@@ -54,8 +54,9 @@ from crosscheck.models import (CleanDocument, PartialDate, PublicationDate, Sour
                                TimeExpression)
 
 # What a reason says when the corpus context decided (or could have decided) the date:
-# the only dates that more context can change (``depends_on_context``). Every step-3
-# branch that reads the context writes one of these.
+# the only dates that more context can change, so the only stored ones re-checked when
+# new stated dates arrive (``core._redate``). Every step-3 branch that reads the context
+# writes one of these (tests/test_redate.py checks it on real articles).
 _NEAR = "the other articles' dates"
 _NONE = "no corpus dates"
 CONTEXT_MARKS = (_NEAR, _NONE)
