@@ -203,3 +203,25 @@ def test_html_script_and_style_are_recorded_as_removed():
     for r in cd.removed:
         if r.reason in ("html-script", "html-style"):
             assert doc.original[r.start:r.end] == r.text
+
+
+@pytest.mark.parametrize("line, dateline, label", [
+    ("Gulf Courier, 29 March 2023", "29 March 2023", "Gulf Courier"),
+    ("MOSCOW, Oct. 22, 2015", "Oct. 22, 2015", "MOSCOW"),
+    ("Reuters | 22 October 2015", "22 October 2015", "Reuters"),
+    ("Harbor Gazette 6 March 2019", "6 March 2019", "Harbor Gazette"),
+])
+def test_a_dateline_after_an_outlet_or_place_name_and_a_comma_or_bar(line, dateline, label):
+    text = (f"Fighters seize cargo ship off Port Serin\n\n{line}\n\nArmed fighters of the Northern Tide Front "
+            "seized the cargo ship Grey Heron on Saturday off Port Serin, the coast guard said.\n")
+    doc = text_doc(text)
+    cd = clean(doc)
+    assert cd.dateline == dateline and doc.original[slice(*cd.dateline_span)] == dateline
+    assert [r.text for r in cd.removed if r.reason == "dateline-label"] == [label]
+    assert line not in cd.body and cd.body.startswith("Armed fighters")
+
+
+def test_a_byline_naming_its_outlet_and_date_stays_a_byline():
+    cd = clean(text_doc("Ship seized\n\nBy Jane Roe, Reuters, 22 October 2015\n\nArmed fighters seized the "
+                        "cargo ship Grey Heron on Saturday off Port Serin, the coast guard said.\n"))
+    assert cd.byline == "Jane Roe, Reuters, 22 October 2015" and cd.dateline is None

@@ -72,7 +72,8 @@ def rules() -> Rules:
 
 
 def _dateline_regex(dates: dict) -> re.Pattern:
-    """A whole-line date line: [prefix:] [Category] [time] date [time]."""
+    """A whole-line date line: [prefix:] [Category[,|]] [time] date [time] ("Gulf Courier, 29 March
+    2023", "MOSCOW, Oct. 22, 2015", "Reuters | 22 October 2015")."""
     month = "|".join(sorted(dates["months"], key=len, reverse=True))
     wday = "|".join(sorted(dates["weekdays"], key=len, reverse=True))
     day = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -84,7 +85,7 @@ def _dateline_regex(dates: dict) -> re.Pattern:
     ncat = dates["dateline_category_max_words"]
     category = rf"(?P<cat>[A-Z][\w&/-]*(?:\s[A-Z&][\w&/-]*){{0,{ncat - 1}}})"
     return re.compile(
-        rf"(?:(?:{prefix}):?\s+)?(?:{category}\s+)?"
+        rf"(?:(?:{prefix}):?\s+)?(?:{category}\s*[,|]?\s+)?"
         rf"(?P<dl>(?:{time}[\s,|]+)?{date}(?:[\s,|]+(?:at\s+)?{time})?)\s*", re.I)
 
 
