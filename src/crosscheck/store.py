@@ -231,15 +231,16 @@ class Store:
             return [summary_from({**r, "original": ""}, {}) for r in rows.mappings()]
 
     def published_dates(self, methods: Sequence[str] | None = None) -> list[PartialDate]:
-        """Publication dates of the stored articles, in article order; with ``methods``, of the
-        articles dated by one of them (``pubdate.STATED_METHODS``: the dates new articles are
-        inferred against, never inferred dates, so no date depends on what was read first)."""
+        """The distinct publication dates of the stored articles, in ISO order; with
+        ``methods``, of the articles dated by one of them (``pubdate.STATED_METHODS``: the
+        dates new articles are inferred against, never inferred dates, so no date depends on
+        what was read first). Distinct: a store of n articles has far fewer dates."""
         t = self._t["articles"]
-        stmt = select(t.c.published).where(t.c.published.is_not(None))
+        stmt = select(t.c.published).where(t.c.published.is_not(None)).distinct()
         if methods is not None:
             stmt = stmt.where(t.c.published_method.in_(list(methods)))
         with self._engine.connect() as conn:
-            return [PartialDate.parse(v) for (v,) in conn.execute(stmt.order_by(t.c.id))]
+            return [PartialDate.parse(v) for (v,) in conn.execute(stmt.order_by(t.c.published))]
 
     def dated_by_reason(self, methods: Sequence[str], marks: Sequence[str]) -> list[str]:
         """Ids of the articles dated by one of ``methods`` whose stated reason contains one of
