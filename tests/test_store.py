@@ -44,6 +44,17 @@ def test_records_round_trip(url):
         assert loaded[2].duplicate.similarity == 0.8125
 
 
+def test_stored_hashes_and_ids_are_looked_up_one_at_a_time(url):
+    with Store(url) as store:
+        for rec in records():
+            store.save_article(rec)
+        hashes, ids = store.hashes(), store.ids()
+        assert dict(hashes) == store.known_hashes() and len(hashes) == 3
+        first = record_a1()
+        assert hashes[first.source.content_hash] == "a1" and hashes.get("0" * 64) is None and "0" * 64 not in hashes
+        assert "a2" in ids and "a4" not in ids and sorted(ids) == ["a1", "a2", "a3"]
+
+
 def test_load_is_ordered_by_id_not_insertion(url):
     with Store(url) as store:
         for rec in reversed(records()):

@@ -143,7 +143,7 @@ def _build(args, reporter) -> int:
     from crosscheck.store import Store
 
     with Store(args.db) as store:
-        if not store.known_hashes():
+        if not store.counts("articles")["articles"]:
             reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
             return EXIT_NOTHING
         storyline = rebuild(store)

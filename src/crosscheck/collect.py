@@ -266,7 +266,7 @@ def _ingest(pending: list[_Pending], state: WebState, store: Store, settings: Se
                                        read_back=read_back, **kwargs)
         report.errors = list(report.run.errors)  # the fetch errors first, then the pipeline's
         reasons = {e.path: e.reason for e in report.run.errors}
-        stored = store.known_hashes()  # content hash -> article id (new, or stored before)
+        stored = store.hashes()  # content hash -> article id (new, or stored before)
         for p in pending:
             if p.doc is None:
                 continue

@@ -87,7 +87,7 @@ def process(
     """Steps 1-8 of the module docstring against an open store. ``read_back=False``: an
     incremental update (``settings.incremental``) does not read the whole storyline back
     for the result (``crosscheck ingest``: it writes no outputs)."""
-    result = ingest(paths, settings, store.known_hashes(), signed_store(store, settings))
+    result = ingest(paths, settings, store.hashes(), signed_store(store, settings))
     return _process_ingested(result, store, settings, progress, extractor, read_back=read_back)
 
 
@@ -108,7 +108,7 @@ def process_documents(
     ``errors`` (e.g. pages that could not be fetched) lead the run's errors. A caller
     that runs again and again (``watch``) passes its ``analyzer`` (spaCy loaded once).
     """
-    result = ingest_documents(documents, settings, store.known_hashes(), signed_store(store, settings))
+    result = ingest_documents(documents, settings, store.hashes(), signed_store(store, settings))
     result.errors[:0] = list(errors)
     return _process_ingested(result, store, settings, progress, extractor, analyzer, read_back=read_back)
 

@@ -14,6 +14,7 @@ as their ISO string (``2015``, ``2015-10``, ``2015-10-22``) plus their precision
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -102,6 +103,29 @@ class StoredRecords:
         return self._store.iter_records(times=self._times)
 
 
+class StoredColumn(Mapping[str, str]):
+    """A read-only mapping from one unique column of ``articles`` to another, each lookup an
+    indexed query; iterating or counting it reads the whole column."""
+
+    def __init__(self, engine: Engine, key, value) -> None:
+        self._engine, self._key, self._value = engine, key, value
+
+    def __getitem__(self, k: str) -> str:
+        with self._engine.connect() as conn:
+            found = conn.execute(select(self._value).where(self._key == k)).scalar()
+        if found is None:
+            raise KeyError(k)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        with self._engine.connect() as conn:
+            return iter(list(conn.execute(select(self._key).order_by(self._key)).scalars()))
+
+    def __len__(self) -> int:
+        with self._engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(self._key.table)).scalar() or 0
+
+
 class Store:
     """A crosscheck database: article records plus the latest run's storyline."""
 
@@ -138,10 +162,21 @@ class Store:
 
     # -- articles ---------------------------------------------------------------
     def known_hashes(self) -> dict[str, str]:
-        """content_hash -> article id, for skipping already-processed inputs."""
+        """content_hash -> article id of every stored article (read whole: see ``hashes``)."""
         t = self._t["articles"]
         with self._engine.connect() as conn:
             return {h: i for h, i in conn.execute(select(t.c.content_hash, t.c.id))}
+
+    def hashes(self) -> "StoredColumn":
+        """content_hash -> article id, looked up one hash at a time (an indexed query):
+        what ingest skips already-processed inputs by, without reading n hashes per run."""
+        t = self._t["articles"]
+        return StoredColumn(self._engine, t.c.content_hash, t.c.id)
+
+    def ids(self) -> "StoredColumn":
+        """The stored article ids, looked up one at a time (``id in store.ids()``)."""
+        t = self._t["articles"]
+        return StoredColumn(self._engine, t.c.id, t.c.id)
 
     def save_article(self, record: ArticleRecord) -> None:
         """Save one article and everything derived from it in one transaction.

@@ -176,7 +176,7 @@ class IngestService:
 
     def _build(self, job: Job) -> None:
         job.status, job.stage, job.total = "running", "build", 1
-        if not self.store.known_hashes():
+        if not self.store.counts("articles")["articles"]:
             raise ValueError("the store holds no articles yet: upload some first")
         storyline = rebuild(self.store, self.settings)
         job.articles = [a.id for a in storyline.articles]
@@ -191,7 +191,7 @@ class IngestService:
         with tempfile.TemporaryDirectory(prefix="crosscheck-upload-") as tmp:
             folder = Path(tmp)
             names, refused = stage(uploads, folder)
-            known = self.store.known_hashes()
+            known = self.store.hashes()
             result = ingest([folder], self.settings, known, signed_store(self.store, self.settings)) if names else None
             errors = list(refused)
             if result is None:
@@ -199,7 +199,7 @@ class IngestService:
                 return Stored([])
             for doc in result.documents:
                 doc.path = relabel_path(doc.path, folder, names)
-            renamed = settle_ids(result.documents, set(known.values()))
+            renamed = settle_ids(result.documents, self.store.ids())
             result.duplicates = [replace(d, article=renamed.get(d.article, d.article),
                                          same_as=renamed.get(d.same_as, d.same_as)) for d in result.duplicates]
             job.skipped = [{"input": d.article, "same_as": d.same_as} for d in result.duplicates if d.kind == "exact"]

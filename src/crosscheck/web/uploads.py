@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Iterable, Mapping
+from typing import Container, Iterable, Mapping
 
 from crosscheck.models import InputError, SourceDocument
 
@@ -76,19 +76,20 @@ def relabel_path(path: str, folder: Path, names: Mapping[str, str]) -> str:
     return f"upload:{rest}"
 
 
-def settle_ids(docs: list[SourceDocument], stored: set[str]) -> dict[str, str]:
+def settle_ids(docs: list[SourceDocument], stored: Container[str]) -> dict[str, str]:
     """Give a fresh id to a document whose id is already stored or unusable; returns
     old id -> new id for the documents renamed.
 
     Why: saving an article under a stored id would replace that article; an id chosen by
     a client (a JSON ``id``) must never do that.
     """
-    taken, renamed = set(stored), {}
+    taken: set[str] = set()
+    renamed = {}
     for doc in docs:
-        if doc.id in taken or not _ID.match(doc.id):
+        if doc.id in taken or doc.id in stored or not _ID.match(doc.id):
             base, old = f"upload-{doc.content_hash[:16]}", doc.id
             doc.id, n = base, 2
-            while doc.id in taken:
+            while doc.id in taken or doc.id in stored:
                 doc.id, n = f"{base}-{n}", n + 1
             renamed[old] = doc.id
         taken.add(doc.id)
