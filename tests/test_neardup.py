@@ -128,3 +128,17 @@ def test_an_increment_records_the_re_post_in_the_stored_storyline(tmp_path):
     assert later.increment.verified and later.increment.mode == "incremental"
     assert [(d.article, d.same_as, d.kind) for d in later.storyline.duplicates] == [(REPOST, ORIGIN, "near")]
     assert {a.id: a for a in later.storyline.articles}[REPOST].same_origin_as == ORIGIN
+
+
+def test_signing_an_article_again_replaces_its_rows(tmp_path):
+    import numpy as np
+
+    from crosscheck.neardup import band_keys
+
+    scheme = settings_scheme(DEFAULT)
+    old, new = np.arange(128, dtype=np.uint32), np.arange(1, 129, dtype=np.uint32)
+    with Store(f"sqlite:///{tmp_path / 's.db'}") as store:
+        store.save_signatures(scheme, [("a", old)])
+        store.save_signatures(scheme, [("a", new)])  # say, a second process signed it meanwhile
+        assert list(store.similar(scheme, band_keys(new, scheme))) == ["a"]
+        assert store.similar(scheme, band_keys(old, scheme)) == {}

@@ -318,8 +318,14 @@ class Store:
                 arts.c.id.not_in(signed)).order_by(arts.c.id).limit(limit))]
 
     def save_signatures(self, scheme: Scheme, signed: Sequence[tuple[str, np.ndarray | None]]) -> None:
-        """Each article's signature (None: nothing to shingle) and its band keys, one transaction."""
+        """Each article's signature (None: nothing to shingle) and its band keys, one
+        transaction; rows an article already has in ``scheme`` are replaced (another process
+        may have signed it meanwhile)."""
         with self._engine.begin() as conn:
+            for name in SIGNATURE_TABLES:
+                t = self._t[name]
+                for chunk in chunks((a for a, _ in signed), LOAD_CHUNK):
+                    conn.execute(delete(t).where(t.c.scheme == scheme.name, t.c.article_id.in_(chunk)))
             self._insert(conn, "article_signatures", [
                 {"article_id": a, "scheme": scheme.name, "signature": None if v is None else v.tobytes()}
                 for a, v in signed])
