@@ -6,9 +6,10 @@ Why SQLAlchemy Core on one URL: SQLite by default, PostgreSQL later, same code. 
 only dialect-specific code is the clearly marked SQLite branch in ``make_engine``.
 
 Rows and records map onto each other in ``store_rows``. Each ``save_*`` is one
-transaction, so a failure leaves the previous state intact. Tables have real columns for what one would query (dates, offsets, kinds, outlets);
-small nested lists (offset blocks, actor ids) are JSON text. Partial dates are stored
-as their ISO string (``2015``, ``2015-10``, ``2015-10-22``) plus their precision.
+transaction, so a failure leaves the previous state intact. Tables have real columns
+for what one would query (dates, offsets, kinds, outlets); small nested lists (offset
+blocks, actor ids) are JSON text. Partial dates are stored as their ISO string
+(``2015``, ``2015-10``, ``2015-10-22``) plus their precision.
 """
 
 from __future__ import annotations
