@@ -60,3 +60,28 @@ def test_the_sample_corpus_read_one_report_per_run_gives_the_storyline_read_at_o
     files = sorted(needs(SAMPLE_CORPUS).iterdir())
     once = _in_runs(tmp_path / "once", [files])
     assert _in_runs(tmp_path / "runs", [[f] for f in files]) == once
+
+
+@pytest.mark.parametrize("incremental", [False, True])
+def test_an_updated_article_read_again_gives_the_storyline_of_the_updated_corpus(tmp_path, incremental):
+    """A page that changed since it was read keeps its id and replaces the stored version
+    (a feed's updated story); the stored storyline holds the old version's events and
+    claims, so an incremental update rebuilds, saying why (it used to fail its
+    verification on the old claims' ids and fall back with a traceback in the log)."""
+    from dataclasses import replace
+
+    from crosscheck.settings import DEFAULT
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(EXAMPLES, corpus)
+    settings = replace(DEFAULT, incremental=incremental)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([corpus], store, settings)
+        page = corpus / "08-northsea-dispatch-crew-freed.txt"
+        page.write_text(page.read_text(encoding="utf-8") + "\nThe ministers of Aldermere and Vrana will meet again in "
+                        "Port Vell on Friday, officials said.\n", encoding="utf-8")
+        again = process([corpus], store, settings)
+    assert again.added == ["08-northsea-dispatch-crew-freed"]
+    if incremental:
+        assert again.increment.mode == "rebuilt" and "replaced by new versions" in again.increment.verification["reason"]
+    assert _story(again) == _in_runs(tmp_path / "once", [sorted(corpus.iterdir())])

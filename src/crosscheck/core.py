@@ -145,8 +145,8 @@ def _updated(store: Store, settings: Settings, saved: Stored, errors: Sequence[I
     if settings.incremental and saved.redated:
         from crosscheck.incremental import IncrementResult
 
-        increment = IncrementResult("rebuilt", list(added), verification={"mode": "build-needed", "reason": (
-            f"{len(saved.redated)} stored articles re-dated by the new articles' dates: {', '.join(saved.redated)}")})
+        increment = IncrementResult.needs_build(added, f"{len(saved.redated)} stored articles re-dated by the new "
+                                                       f"articles' dates: {', '.join(saved.redated)}")
     elif settings.incremental:
         from crosscheck.incremental import IncrementResult, link_new_articles  # they build on this module
 

@@ -67,7 +67,7 @@ _WORDS = re.compile(r"[a-z0-9]+")
 class IncrementResult:
     """What one increment did, for the job page and the API."""
 
-    mode: str  # "incremental"; "full": the store had no storyline to extend; "rebuilt": stored articles were re-dated
+    mode: str  # "incremental"; "full": the store had no storyline to extend; "rebuilt": nothing linked, a build is due
     articles: list[str]
     events_created: list[str] = field(default_factory=list)
     events_replaced: dict[str, str] = field(default_factory=dict)  # old id -> recomputed id
@@ -77,9 +77,17 @@ class IncrementResult:
     stored_events: int = 0  # events in the store before the increment
     verification: dict | None = None  # ``verify_increment.VerifyIncrement`` as a dict, when asked for
 
+    @classmethod
+    def needs_build(cls, articles: Sequence[str], reason: str) -> "IncrementResult":
+        """Nothing linked: the stored storyline holds what these articles change (stored
+        articles re-dated or replaced by new versions), so only a full build is right."""
+        return cls("rebuilt", list(articles), verification={"mode": "build-needed", "reason": reason})
+
     def summary(self) -> str:
         if self.mode == "full":
             return f"built the storyline over the whole store ({len(self.articles)} new articles)"
+        if self.mode == "rebuilt":
+            return f"not linked incrementally ({self.verification['reason']}): the storyline is rebuilt"
         linked = (f"{len(self.articles)} articles linked: {len(self.events_created)} new events, "
                   f"{len(self.events_replaced)} of {self.stored_events} stored events recomputed "
                   f"({self.candidate_events} candidates scored), {len(self.entities_created)} new entities, "
@@ -104,6 +112,11 @@ def link_new_articles(
     if not store.has_storyline():
         rebuild(store, settings)
         return IncrementResult("full", [r.id for r in records])
+    replaced = sorted(a.id for a in store.load_summaries(article_ids))
+    if replaced:  # new versions of stored articles: their old events and claims are in the storyline
+        shown = ", ".join(replaced[:5]) + (", ..." if len(replaced) > 5 else "")
+        return IncrementResult.needs_build([r.id for r in records], f"{len(replaced)} stored articles replaced by "
+                                                                    f"new versions: {shown}")
     result = IncrementResult("incremental", [r.id for r in records], stored_events=store.counts("events")["events"])
     entities, ids, created = _resolve(store, records, resolver or RuleResolver())
     result.entities_created = sorted(created)

@@ -167,7 +167,7 @@ class IngestService:
         elif added:
             result = link_new_articles(self.store, added, self.settings, verify=self.verify_after_upload)
             job.result = {**asdict(result), "summary": result.summary()}
-            if self.verify_after_upload and not result.verified:  # the increment could not compare them
+            if result.mode == "rebuilt" or (self.verify_after_upload and not result.verified):  # not compared
                 build = self.submit_build()
                 job.result["verify_job"] = build.id
                 job.result["summary"] += f"; that build is queued behind this upload (job {build.id})"
