@@ -117,12 +117,13 @@ def _run(args, reporter) -> int:
     for err in result.errors:
         reporter.error(err.line())
     if result.redated:  # the new articles' stated dates moved the inferred dates of stored ones
-        shown = ", ".join(result.redated[:5]) + (", ..." if len(result.redated) > 5 else "")
-        reporter.info(f"re-dated {len(result.redated)} stored articles with the new articles' dates: {shown}")
+        from crosscheck.incremental import listed
+
+        reporter.info(f"re-dated {len(result.redated)} stored articles with the new articles' dates: "
+                      f"{listed(result.redated)}")
     inc = result.increment
     if inc is not None and result.added:  # --incremental: what it did, or why the storyline was rebuilt instead
-        reason = (inc.verification or {}).get("reason", "")
-        reporter.info(inc.summary() if inc.verified else f"not verified incrementally ({reason}): rebuilt the storyline")
+        reporter.info(inc.summary() if inc.verified else f"not verified incrementally ({inc.reason}): rebuilt the storyline")
     if args.command == "run":
         json_path, html_path = write_outputs(result.storyline, args.out)
         reporter.info(f"wrote {json_path} and {html_path}")

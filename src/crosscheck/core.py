@@ -143,10 +143,9 @@ def _updated(store: Store, settings: Settings, saved: Stored, errors: Sequence[I
     increment was tried; one that is not ``verified``: the storyline was rebuilt after it)."""
     increment, added = None, saved.added
     if settings.incremental and saved.redated:
-        from crosscheck.incremental import IncrementResult
+        from crosscheck.incremental import REDATED, IncrementResult
 
-        increment = IncrementResult.needs_build(added, f"{len(saved.redated)} stored articles re-dated by the new "
-                                                       f"articles' dates: {', '.join(saved.redated)}")
+        increment = IncrementResult.needs_build(added, saved.redated, REDATED)
     elif settings.incremental:
         from crosscheck.incremental import IncrementResult, link_new_articles  # they build on this module
 

@@ -59,6 +59,7 @@ from crosscheck.verify import CrossSourceVerifier
 from crosscheck.verify_increment import VerifyIncrement, verify_articles
 
 log = logging.getLogger("crosscheck.incremental")
+REDATED = "re-dated by the new articles' dates"  # why an increment stands down (``core._redate``)
 STORED = "\x00stored:"  # article-id prefix of the stored entities' pseudo-mentions
 _WORDS = re.compile(r"[a-z0-9]+")
 
@@ -78,10 +79,17 @@ class IncrementResult:
     verification: dict | None = None  # ``verify_increment.VerifyIncrement`` as a dict, when asked for
 
     @classmethod
-    def needs_build(cls, articles: Sequence[str], reason: str) -> "IncrementResult":
-        """Nothing linked: the stored storyline holds what these articles change (stored
-        articles re-dated or replaced by new versions), so only a full build is right."""
+    def needs_build(cls, articles: Sequence[str], stale: Sequence[str], why: str) -> "IncrementResult":
+        """Nothing linked: the stored storyline holds what these articles change (the
+        ``stale`` stored articles were ``why``: re-dated or replaced by new versions), so
+        only a full build is right."""
+        reason = f"{len(stale)} stored articles {why}: {listed(stale)}"
         return cls("rebuilt", list(articles), verification={"mode": "build-needed", "reason": reason})
+
+    @property
+    def reason(self) -> str:
+        """Why the new claims were not compared incrementally ("" when they were)."""
+        return (self.verification or {}).get("reason", "")
 
     def summary(self) -> str:
         if self.mode == "full":
@@ -102,6 +110,11 @@ class IncrementResult:
         return self.mode == "full" or (self.verification or {}).get("mode") == "incremental"
 
 
+def listed(ids: Sequence[str], limit: int = 5) -> str:
+    """Article ids for a one-line message: the first ``limit``, then "..."."""
+    return ", ".join(ids[:limit]) + (", ..." if len(ids) > limit else "")
+
+
 def link_new_articles(
     store: Store, article_ids: Sequence[str], settings: Settings = DEFAULT, resolver: Resolver | None = None,
     *, verify: bool = False,
@@ -114,9 +127,7 @@ def link_new_articles(
         return IncrementResult("full", [r.id for r in records])
     replaced = sorted(a.id for a in store.load_summaries(article_ids))
     if replaced:  # new versions of stored articles: their old events and claims are in the storyline
-        shown = ", ".join(replaced[:5]) + (", ..." if len(replaced) > 5 else "")
-        return IncrementResult.needs_build([r.id for r in records], f"{len(replaced)} stored articles replaced by "
-                                                                    f"new versions: {shown}")
+        return IncrementResult.needs_build([r.id for r in records], replaced, "replaced by new versions")
     result = IncrementResult("incremental", [r.id for r in records], stored_events=store.counts("events")["events"])
     entities, ids, created = _resolve(store, records, resolver or RuleResolver())
     result.entities_created = sorted(created)

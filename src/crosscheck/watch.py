@@ -181,8 +181,8 @@ class Watcher:
         if run is not None and run.storyline is None:  # an increment, not read back
             poll.changes = increment_changes(self.store, run.increment)
         elif run is not None and self._storyline is None and run.increment is not None and not run.increment.verified:
-            reason = (run.increment.verification or {}).get("reason", "")
-            poll.changes = [Change("rebuilt", f"= storyline rebuilt ({reason}); this poll's changes are not itemised")]
+            poll.changes = [Change("rebuilt", f"= storyline rebuilt ({run.increment.reason}); this poll's changes are "
+                                              "not itemised")]
         elif run is not None:
             poll.changes = storyline_changes(self._storyline, run.storyline)
             self._storyline = None if self._from_increments else run.storyline

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from crosscheck.core import Stored, rebuild, signed_store, store_documents
-from crosscheck.incremental import link_new_articles
+from crosscheck.incremental import REDATED, IncrementResult, link_new_articles
 from crosscheck.ingest import ingest
 from crosscheck.settings import Settings
 from crosscheck.store import Store
@@ -159,14 +159,11 @@ class IngestService:
         saved = self._store_uploads(job, uploads)
         added = saved.added
         job.stage, job.done, job.total = "link", 0, 1
-        if saved.redated:  # stored articles have new dates: their stored events and claims are stale
-            build = self.submit_build()
-            job.result = {"mode": "rebuilt", "articles": added, "redated": saved.redated, "verify_job": build.id,
-                          "summary": f"{len(added)} articles added; their dates re-dated {len(saved.redated)} stored "
-                                     f"articles ({', '.join(saved.redated)}), so the storyline is rebuilt (job {build.id})"}
-        elif added:
-            result = link_new_articles(self.store, added, self.settings, verify=self.verify_after_upload)
-            job.result = {**asdict(result), "summary": result.summary()}
+        if added or saved.redated:
+            # Stored articles re-dated by the uploads: their stored events and claims are stale.
+            result = IncrementResult.needs_build(added, saved.redated, REDATED) \
+                if saved.redated else link_new_articles(self.store, added, self.settings, verify=self.verify_after_upload)
+            job.result = {**asdict(result), "redated": saved.redated, "summary": result.summary()}
             if result.mode == "rebuilt" or (self.verify_after_upload and not result.verified):  # not compared
                 build = self.submit_build()
                 job.result["verify_job"] = build.id
