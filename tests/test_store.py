@@ -185,6 +185,53 @@ def test_database_at_migration_1_upgrades_and_keeps_data(url):
         assert store.load_records() == [record_a3()]
 
 
+def _lookups(url: str) -> dict[str, list]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return {"words": conn.execute(text("SELECT word, entity_id FROM entity_words ORDER BY 1, 2")).all(),
+                    "named": conn.execute(text("SELECT entity_id, event_id, mention_id FROM mention_entities "
+                                               "ORDER BY 1, 2, 3")).all()}
+    finally:
+        engine.dispose()
+
+
+def test_lookup_tables_follow_the_storyline_and_are_filled_for_an_older_store(url, tmp_path):
+    """Migration 8's indexes (an increment's entity and event lookups) hold what a saved
+    storyline names; a store saved before them gets the same rows when upgraded."""
+    with Store(url) as store:
+        store.save_storyline(storyline())
+    saved = _lookups(url)
+    assert ("kerry", "e1") in saved["words"] and ("moscow", "e5") in saved["words"]
+    assert ("mr", "e2") in saved["words"] and not any(w == "s" for w, _ in saved["words"])  # one letter: no key
+    assert {(e, ev) for e, ev, _ in saved["named"]} == {("e1", "ev3"), ("e2", "ev3"), ("e1", "ev1"), ("e2", "ev1"),
+                                                          ("e3", "ev1"), ("e5", "ev2"), ("e4", "ev2")}
+    old = f"sqlite:///{tmp_path / 'old.db'}"
+    with Store(old) as store:
+        store.save_storyline(storyline())
+    engine = create_engine(old)
+    with engine.begin() as conn:  # as a store saved before migration 8: no lookup tables
+        conn.execute(text("DROP TABLE entity_words"))
+        conn.execute(text("DROP TABLE mention_entities"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE id = 8"))
+    engine.dispose()
+    with Store(old) as store:
+        assert store.applied_migrations == [8]
+    assert _lookups(old) == saved  # filled from the stored entities, aliases and links
+
+
+def test_update_storyline_keeps_the_lookups(url):
+    with Store(url) as store:
+        st = storyline()
+        store.save_storyline(st)
+        kerry = dataclasses.replace(st.entities[0], aliases=["Kerry", "Secretary Kerry"])
+        store.update_storyline(remove_events=["ev3"], events=[], articles=[], entities=[kerry])
+    found = _lookups(url)
+    assert ("secretary", "e1") in found["words"] and ("john", "e1") in found["words"]
+    assert not any(ev == "ev3" for _, ev, _ in found["named"])
+    assert any(ev == "ev1" for _, ev, _ in found["named"])
+
+
 def test_failed_migration_is_not_recorded(url):
     def broken(conn):
         conn.execute(text("CREATE TABLE half_done (x INTEGER)"))

@@ -40,12 +40,11 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Iterable, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from crosscheck.core import rebuild
 from crosscheck.entities import Resolver, RuleResolver
@@ -54,6 +53,8 @@ from crosscheck.link_blocking import representatives
 from crosscheck.models import ArticleRecord, Entity, EntityMention, EntityRef, Event, EventMention
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
+from crosscheck.store_comparison import ComparisonStore, chunked
+from crosscheck.store_rows import form_words
 from crosscheck.storyline import attach_entity_ids, summarize_article
 from crosscheck.verify import CrossSourceVerifier
 from crosscheck.verify_increment import VerifyIncrement, verify_articles
@@ -61,7 +62,6 @@ from crosscheck.verify_increment import VerifyIncrement, verify_articles
 log = logging.getLogger("crosscheck.incremental")
 REDATED = "re-dated by the new articles' dates"  # why an increment stands down (``core._redate``)
 STORED = "\x00stored:"  # article-id prefix of the stored entities' pseudo-mentions
-_WORDS = re.compile(r"[a-z0-9]+")
 
 
 @dataclass
@@ -159,7 +159,7 @@ def _verify(store, records, ids, events, replaced, settings) -> VerifyIncrement:
 def _resolve(store: Store, records: list[ArticleRecord], resolver: Resolver) -> tuple[list[Entity], dict, set[str]]:
     """The entities to write (new or extended), entity ids of the new mentions, new ids."""
     new = [m for r in records for m in r.mentions]
-    stored = _stored_forms(store, _words(m.text for m in new))
+    stored = _stored_forms(store, form_words(m.text for m in new))
     pseudo = [EntityMention(f"{STORED}{eid}", i, i + 1, text, label, 0)
               for i, (eid, text, label) in enumerate(stored)]
     by_id = {r.id: r for r in records}
@@ -172,7 +172,7 @@ def _resolve(store: Store, records: list[ArticleRecord], resolver: Resolver) -> 
         return EntityRef(article, s, e, rec.source.original[s:e])
 
     resolution = resolver([*pseudo, *new], locate)
-    taken = _stored_ids(store)
+    taken = _Taken(store)
     target_of: dict[str, str] = {}  # resolver's entity id -> stored or fresh id
     touched: dict[str, list[EntityRef]] = defaultdict(list)
     created: list[Entity] = []
@@ -194,29 +194,38 @@ def _resolve(store: Store, records: list[ArticleRecord], resolver: Resolver) -> 
     return [*created, *_extend(store, touched)], ids, {e.id for e in created}
 
 
-def _words(texts: Iterable[str]) -> set[str]:
-    return {w for t in texts for w in _WORDS.findall(t.lower()) if len(w) > 1}
-
-
 def _stored_forms(store: Store, words: set[str]) -> list[tuple[str, str, str]]:
-    """(entity id, surface form, type) of stored entities sharing a word with the new mentions."""
-    ents, aliases = store.table("entities"), store.table("entity_aliases")
+    """(entity id, surface form, type) of stored entities sharing a word with the new
+    mentions: found by word (``entity_words``, migration 8), never by reading them all."""
     with store.engine.connect() as conn:
-        types = {i: t for i, t in conn.execute(select(ents.c.id, ents.c.type))}
-        forms = [(i, n) for i, n in conn.execute(select(ents.c.id, ents.c.name).order_by(ents.c.id))]
-        forms += [(i, a) for i, a in conn.execute(
-            select(aliases.c.entity_id, aliases.c.alias).order_by(aliases.c.entity_id, aliases.c.position))]
-    out = [(i, text, types[i]) for i, text in forms if i in types and words & _words([text])]
+        db = ComparisonStore(store, conn)
+        ids = {e for es in db.grouped("entity_words", "word", "entity_id", words).values() for e in es}
+        types = db.lookup("entities", "id", "type", ids)
+        forms = [(i, n) for i, n in db.lookup("entities", "id", "name", ids).items()]
+        forms += [(i, a) for i, aliases in db.grouped("entity_aliases", "entity_id", "alias", ids).items() for a in aliases]
+    out = [(i, text, types[i]) for i, text in forms if i in types and words & form_words([text])]
     return sorted(set(out))
 
 
-def _stored_ids(store: Store) -> set[str]:
-    t = store.table("entities")
-    with store.engine.connect() as conn:
-        return set(conn.execute(select(t.c.id)).scalars())
+class _Taken:
+    """Entity ids in use: stored ones (asked of the store by primary key, one at a time:
+    a new entity's id is rarely taken) and those given out by this increment."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.given = store, set()
+
+    def __contains__(self, eid: str) -> bool:
+        if eid in self.given:
+            return True
+        t = self.store.table("entities")
+        with self.store.engine.connect() as conn:
+            return conn.execute(select(t.c.id).where(t.c.id == eid)).first() is not None
+
+    def add(self, eid: str) -> None:
+        self.given.add(eid)
 
 
-def _fresh(base: str, taken: set[str]) -> str:
+def _fresh(base: str, taken: _Taken) -> str:
     eid, n = base, 2
     while eid in taken:
         eid, n = f"{base}-{n}", n + 1
@@ -300,29 +309,24 @@ class _EventIndex:
 
     @classmethod
     def load(cls, store: Store, mentions: list[EventMention]) -> "_EventIndex":
+        """The stored events sharing an entity or a day with the new mentions, and the
+        weights of the entities they name: by index (``mention_entities``, migration 8)."""
         ents = {e for m in mentions for e in (*m.actors, *m.places)}
         days = sorted({m.date.iso() for m in mentions if m.date is not None and m.date.precision == "day"})
-        events_t, links = store.table("events"), store.table("event_mention_links")
+        links = store.table("event_mention_links")
         by_entity: dict[str, list[str]] = defaultdict(list)
         by_day: dict[str, list[str]] = defaultdict(list)
-        counts: Counter = Counter()
-        n = len(mentions)
         with store.engine.connect() as conn:
-            for eid, actors, places in conn.execute(select(events_t.c.id, events_t.c.actors, events_t.c.places)
-                                                    .order_by(events_t.c.position)):
-                for e in set(json.loads(actors)) | set(json.loads(places)):
-                    if e in ents:
-                        by_entity[e].append(eid)
+            db = ComparisonStore(store, conn)
+            for e, event_ids in db.grouped("mention_entities", "entity_id", "event_id", ents).items():
+                by_entity[e] = list(dict.fromkeys(event_ids))
             for eid, day in conn.execute(select(links.c.event_id, links.c.date).where(links.c.date.in_(days))):
                 if eid not in by_day[day]:
                     by_day[day].append(eid)
-            for actors, places in conn.execute(select(links.c.actors, links.c.places)):
-                counts.update(set(json.loads(actors)) | set(json.loads(places)))
-                n += 1
-        counts.update(e for m in mentions for e in set(m.actors) | set(m.places))
-        weights = {e: math.log(1 + max(n, 1) / c) for e, c in counts.items()}  # link.entity_weights over all
-        wanted = {e for ids in (*by_entity.values(), *by_day.values()) for e in ids}
-        events = {ev.id: ev for ev in store.load_events(wanted)}
+            wanted = {e for ids in (*by_entity.values(), *by_day.values()) for e in ids}
+            events = {ev.id: ev for ev in store.load_events(wanted)}
+            named = ents | {e for ev in events.values() for m in ev.mentions for e in (*m.actors, *m.places)}
+            weights = _weights(conn, db, named, mentions)
         return cls(events, by_entity, by_day, weights, store)
 
     def near(self, m: EventMention) -> list[str]:
@@ -348,6 +352,19 @@ class _EventIndex:
                                                     .where(links.c.article_id.in_(articles))):
                 stored.append(_Stub(art, json.loads(actors), json.loads(places)))  # type: ignore[arg-type]
         return article_context([*stored, *mentions])
+
+
+def _weights(conn, db: ComparisonStore, named: set[str], mentions: list[EventMention]) -> dict[str, float]:
+    """``link.entity_weights`` over every stored and new mention, for the entities the
+    scored mentions name (the others are never looked up): counted by index."""
+    links, me = db.t("event_mention_links"), db.t("mention_entities")
+    n = (conn.execute(select(func.count()).select_from(links)).scalar() or 0) + len(mentions)
+    counts: Counter = Counter()
+    for chunk in chunked(named):
+        counts.update(dict(conn.execute(select(me.c.entity_id, func.count()).where(me.c.entity_id.in_(chunk))
+                                        .group_by(me.c.entity_id)).all()))
+    counts.update(e for m in mentions for e in set(m.actors) | set(m.places))
+    return {e: math.log(1 + max(n, 1) / c) for e, c in counts.items()}
 
 
 @dataclass

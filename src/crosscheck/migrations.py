@@ -14,8 +14,9 @@ Only portable SQLAlchemy Core DDL is used, so SQLite and PostgreSQL share this c
 from __future__ import annotations
 
 import datetime as _dt
+import json
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import (
     Boolean,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     Text,
     insert,
     select,
+    text,
 )
 from sqlalchemy.engine import Connection
 
@@ -356,6 +358,42 @@ def _m7_signature_tables(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _m8_lookup_tables(conn: Connection) -> None:
+    """What an incremental update looks stored entities and events up by, so that adding
+    k articles to a store of n reads by index instead of every entity and event: the words
+    of each entity's names and aliases, and the entities each linked mention names (rows
+    made by ``store_rows.lookup_rows``). Filled here from a storyline stored before."""
+    from crosscheck.store_rows import entity_word_rows, mention_entity_rows
+
+    md = MetaData()
+    words = Table("entity_words", md, Column("word", Text, primary_key=True),
+                  Column("entity_id", String(200), primary_key=True, index=True))
+    named = Table("mention_entities", md, Column("entity_id", String(200), primary_key=True),
+                  Column("event_id", String(200), primary_key=True, index=True),
+                  Column("mention_id", String(200), primary_key=True))
+    md.create_all(conn)
+    forms: dict[str, list[str]] = {}
+    for eid, name in conn.execute(text("SELECT id, name FROM entities ORDER BY id")):
+        forms[eid] = [name]
+    for eid, alias in conn.execute(text("SELECT entity_id, alias FROM entity_aliases")):
+        forms.setdefault(eid, []).append(alias)
+    _insert_all(conn, words, (r for eid, names in forms.items() for r in entity_word_rows(eid, names)))
+    links = conn.execute(text("SELECT event_id, mention_id, actors, places FROM event_mention_links")).all()
+    _insert_all(conn, named, (r for ev, m, actors, places in links
+                              for r in mention_entity_rows(ev, m, [*json.loads(actors), *json.loads(places)])))
+
+
+def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
+    batch: list[dict] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= 2_000:
+            conn.execute(insert(table), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(table), batch)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "article records: source, cleaning, dates, sentences, mentions, times, "
                  "event mentions, duplicates", _m1_article_tables),
@@ -371,6 +409,8 @@ MIGRATIONS: list[Migration] = [
               _m6_comparison_tables),
     Migration(7, "near duplicates across runs: article MinHash signatures and their LSH band keys",
               _m7_signature_tables),
+    Migration(8, "incremental lookups: entity name words, entities named by each linked mention",
+              _m8_lookup_tables),
 ]
 
 

@@ -50,11 +50,12 @@ ARTICLE_CHILDREN = (
 SIGNATURE_TABLES = ("signature_bands", "article_signatures")  # derived from the text, signed after saving
 INSERT_CHUNK = 2_000  # rows per executemany when saving a storyline
 LOAD_CHUNK = 200  # articles whose rows are read together when loading records (SQL parameters per query)
+LOOKUP_TABLES = ("entity_words", "mention_entities")  # indexes for increments (migration 8), not read back
 # Storyline tables in insertion order (deleted in reverse: children first).
 STORYLINE_TABLES = (
     "storyline", "storyline_articles", "entities", "entity_aliases", "entity_refs",
     "events", "event_mention_links", "input_errors", "storyline_duplicates",
-    *VERIFICATION_TABLES, *COMPARISON_TABLES,
+    *VERIFICATION_TABLES, *COMPARISON_TABLES, *LOOKUP_TABLES,
 )
 
 
@@ -407,12 +408,13 @@ class Store:
                 nxt = (conn.execute(select(func.max(t.c.position))).scalar() or 0) + 1
                 for i, row in enumerate(rows[name]):
                     row["position"] = old.get(row[col], nxt + i)
-            for name in ("entity_aliases", "entity_refs"):
+            conn.execute(delete(self._t["mention_entities"]).where(self._t["mention_entities"].c.event_id.in_(sorted(drop))))
+            for name in ("entity_aliases", "entity_refs", "entity_words"):
                 conn.execute(delete(self._t[name]).where(self._t[name].c.entity_id.in_(keyed["entities"][1])))
             for name in ("storyline_articles", "entities", "storyline_duplicates"):
                 conn.execute(delete(self._t[name]).where(self._t[name].c[keyed[name][0]].in_(keyed[name][1])))
             for name in ("storyline_articles", "entities", "entity_aliases", "entity_refs", "events",
-                         "event_mention_links", "storyline_duplicates"):
+                         "event_mention_links", "storyline_duplicates", *LOOKUP_TABLES):
                 self._insert(conn, name, rows[name])
 
     def has_storyline(self) -> bool:
@@ -432,7 +434,7 @@ class Store:
                 return None
             originals = self._originals(conn)
             rows = {name: self._select(conn, name, *self._order(name))
-                    for name in STORYLINE_TABLES if name not in COMPARISON_TABLES}
+                    for name in STORYLINE_TABLES if name not in (*COMPARISON_TABLES, *LOOKUP_TABLES)}
         aliases = group(rows["entity_aliases"], "entity_id")
         refs = group(rows["entity_refs"], "entity_id")
         links = group(rows["event_mention_links"], "event_id")

@@ -28,7 +28,7 @@ from crosscheck.verdicts import share
 IN_CHUNK = 500  # values per SQL IN (...)
 
 
-def _chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
+def chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
     items = sorted(set(values))
     for i in range(0, len(items), IN_CHUNK):
         yield items[i:i + IN_CHUNK]
@@ -52,7 +52,7 @@ class ComparisonStore:
         """{key: value} of the rows whose ``key`` column is among ``keys``."""
         t = self.t(table)
         out = {}
-        for chunk in _chunked(keys):
+        for chunk in chunked(keys):
             out.update(self.conn.execute(select(t.c[key], t.c[value]).where(t.c[key].in_(chunk))).all())
         return out
 
@@ -61,7 +61,7 @@ class ComparisonStore:
         ``where``), each list in ``value`` order."""
         t = self.t(table)
         out: dict[Any, list] = defaultdict(list)
-        for chunk in _chunked(keys):
+        for chunk in chunked(keys):
             stmt = select(t.c[key], t.c[value]).where(t.c[key].in_(chunk), *where).order_by(t.c[key], t.c[value])
             for k, v in self.conn.execute(stmt):
                 out[k].append(v)
@@ -90,7 +90,7 @@ class ComparisonStore:
     def claims(self, positions: Iterable[int]) -> dict[int, tuple[Claim, ClaimKeys]]:
         sc, cc = self.t("storyline_claims"), self.t("claim_comparison")
         out = {}
-        for chunk in _chunked(positions):
+        for chunk in chunked(positions):
             rows = self.conn.execute(select(sc, *(c.label(f"k_{c.name}") for c in cc.c)).join(
                 cc, cc.c.position == sc.c.position).where(sc.c.position.in_(chunk))).mappings()
             for r in rows:
@@ -120,7 +120,7 @@ class ComparisonStore:
         """Stored claims with each term, taking part or not (``verify.block`` counts all)."""
         ct = self.t("claim_terms")
         out: Counter = Counter()
-        for chunk in _chunked(terms):
+        for chunk in chunked(terms):
             out.update(dict(self.conn.execute(select(ct.c.term, func.count()).where(ct.c.term.in_(chunk))
                                               .group_by(ct.c.term)).all()))
         return out
@@ -130,7 +130,7 @@ class ComparisonStore:
         ct = self.t("claim_terms")
         bare = func.substr(ct.c.term, 3)
         out: Counter = Counter()
-        for chunk in _chunked(words):
+        for chunk in chunked(words):
             terms = [f"{p}{w}" for w in chunk for p in ("a:", "t:")]
             out.update(dict(self.conn.execute(select(bare, func.count(ct.c.position.distinct()))
                                               .where(ct.c.term.in_(terms)).group_by(bare)).all()))
@@ -150,7 +150,7 @@ class ComparisonStore:
     def clusters(self, ids: Iterable[str]) -> dict[str, StoredCluster]:
         t = self.t("claim_clusters")
         out = {}
-        for chunk in _chunked(ids):
+        for chunk in chunked(ids):
             for pos, cid, claims in self.conn.execute(select(t.c.position, t.c.id, t.c.claims).where(t.c.id.in_(chunk))):
                 out[cid] = StoredCluster(pos, cid, json.loads(claims))
         return out
@@ -158,10 +158,10 @@ class ComparisonStore:
     def relations_of(self, claim_ids: Iterable[str]) -> dict[int, Relation]:
         ends, rel = self.t("relation_ends"), self.t("claim_relations")
         wanted: set[int] = set()
-        for chunk in _chunked(claim_ids):
+        for chunk in chunked(claim_ids):
             wanted.update(self.conn.execute(select(ends.c.relation).where(ends.c.claim_id.in_(chunk))).scalars())
         out = {}
-        for chunk in _chunked(wanted):
+        for chunk in chunked(wanted):
             for r in self.conn.execute(select(rel).where(rel.c.position.in_(chunk))).mappings():
                 out[r["position"]] = relation_from(r)
         return out
@@ -210,7 +210,7 @@ def write(store: Store, change: ComparisonWrite) -> int:
                 origin_name=keys.origin_name, origin_key=keys.origin_key, origin_evidence=keys.origin_evidence,
                 relayed=keys.relayed))
         for cid, positions in change.cluster_of.items():
-            for chunk in _chunked(positions):
+            for chunk in chunked(positions):
                 conn.execute(update(sc).where(sc.c.position.in_(chunk)).values(cluster=cid))
         _write_relations(conn, db, change.relations)
         _write_clusters(conn, db, change)
@@ -232,13 +232,13 @@ def _write_relations(conn: Connection, db: ComparisonStore, relations: Sequence[
 
 def _write_clusters(conn: Connection, db: ComparisonStore, change: ComparisonWrite) -> None:
     cl, vt = db.t("claim_clusters"), db.t("verdicts")
-    for chunk in _chunked(change.drop_clusters):
+    for chunk in chunked(change.drop_clusters):
         conn.execute(delete(cl).where(cl.c.id.in_(chunk)))
     gone_clusters = set(change.drop_clusters) | {v.subject for v, kind in change.verdicts if kind == "cluster"}
-    for chunk in _chunked(gone_clusters):
+    for chunk in chunked(gone_clusters):
         conn.execute(delete(vt).where(and_(vt.c.subject_kind == "cluster", vt.c.subject.in_(chunk))))
     gone_events = set(change.drop_event_verdicts) | {v.subject for v, kind in change.verdicts if kind == "event"}
-    for chunk in _chunked(gone_events):
+    for chunk in chunked(gone_events):
         conn.execute(delete(vt).where(and_(vt.c.subject_kind == "event", vt.c.subject.in_(chunk))))
     if change.clusters:
         conn.execute(insert(cl), [{**cluster_row(cid, claims, label, event), "position": p}
@@ -278,7 +278,7 @@ def _write_profiles(conn: Connection, db: ComparisonStore, outlets: set[str]) ->
         rows.append({"position": position, "outlet": outlet, "articles": n_articles, "claims": n,
                      "own_voice": share(own, n), "attributed": share(n - own, n), "unnamed_sources": share(unnamed, n),
                      "sole_source": alone, "sole_source_share": share(alone, n)})
-    for chunk in _chunked(old):
+    for chunk in chunked(old):
         conn.execute(delete(prof).where(prof.c.outlet.in_(chunk)))
     conn.execute(insert(prof), rows)
     return len(outlets)

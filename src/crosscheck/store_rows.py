@@ -9,6 +9,7 @@ nested lists JSON text.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from itertools import islice
 from typing import Any, Iterable, Iterator
@@ -32,6 +33,7 @@ from crosscheck.models import (
 from crosscheck.store_claims import claim_from, claim_row, shared, verification_rows
 
 Row = dict[str, Any]  # one table row, by column name
+_FORM_WORDS = re.compile(r"[a-z0-9]+")
 
 
 # --------------------------------------------------------------------------- value helpers
@@ -228,8 +230,36 @@ def storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, Iterat
         "storyline_duplicates": ({"position": i, "article": d.article, "same_as": d.same_as, "kind": d.kind,
                                   "similarity": d.similarity} for i, d in enumerate(st.duplicates)),
     }
+    rows.update(lookup_rows(st))
     rows.update(verification_rows(st))
     return rows
+
+
+# --------------------------------------------------------------------------- lookups (migration 8)
+def form_words(texts: Iterable[str]) -> set[str]:
+    """The words an entity's names are looked up by: lower case, two characters or more.
+    An incremental update offers the resolver the stored entities sharing a word with a
+    new mention (``incremental._stored_forms``), found by these words, not by reading all."""
+    return {w for t in texts for w in _FORM_WORDS.findall(t.lower()) if len(w) > 1}
+
+
+def entity_word_rows(entity_id: str, forms: Iterable[str]) -> Iterator[Row]:
+    return ({"word": w, "entity_id": entity_id} for w in sorted(form_words(forms)))
+
+
+def mention_entity_rows(event_id: str, mention_id: str, entities: Iterable[str]) -> Iterator[Row]:
+    return ({"entity_id": e, "event_id": event_id, "mention_id": mention_id} for e in sorted(set(entities)))
+
+
+def lookup_rows(st: Storyline) -> dict[str, Iterator[Row]]:
+    """The storyline's indexed lookups: each entity's name words, and the entities each
+    linked mention names (the stored events a new mention may join, and the mention
+    counts the linker weights entities by)."""
+    return {
+        "entity_words": (r for e in st.entities for r in entity_word_rows(e.id, [e.name, *e.aliases])),
+        "mention_entities": (r for ev in st.events for m in ev.mentions
+                             for r in mention_entity_rows(ev.id, m.id, [*m.actors, *m.places])),
+    }
 
 
 def summary_from(row: Row, originals: dict[str, str]) -> ArticleSummary:
