@@ -42,7 +42,7 @@ import logging
 import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from sqlalchemy import func, select
 
