@@ -325,6 +325,8 @@ class _EventIndex:
                     by_day[day].append(eid)
             wanted = {e for ids in (*by_entity.values(), *by_day.values()) for e in ids}
             events = {ev.id: ev for ev in store.load_events(wanted)}
+            for block in (*by_entity.values(), *by_day.values()):  # only events that are there to score
+                block[:] = [e for e in block if e in events]
             named = ents | {e for ev in events.values() for m in ev.mentions for e in (*m.actors, *m.places)}
             weights = _weights(conn, db, named, mentions)
         return cls(events, by_entity, by_day, weights, store)
