@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import defaultdict
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import delete, select
@@ -257,3 +258,32 @@ def test_cli_ingest_incremental_into_an_older_store_rebuilds_and_says_why(tmp_pa
     assert "not verified incrementally" in err and "comparison keys for 0 of its" in err and "rebuilt" in err
     with Store(db) as store:
         assert store.load_storyline().claims and verify_articles(store, [], {}, [], {}).mode == "incremental"
+
+
+def test_the_latest_claims_per_key_are_the_candidates_in_a_build_and_an_increment_alike(tmp_path, monkeypatch):
+    """``VerifyConfig.recent_per_key``: under a blocking key many claims share, only the
+    latest are candidates (what keeps an increment's reads bounded as the store grows).
+    With a limit small enough to bite on the example corpus, the increment that adds the
+    last articles still finds exactly the build's relations and event verdicts (clusters
+    may group differently, as without the limit: a build compares a claim with clusters as
+    they stand before relations merge them, an increment with the stored, merged ones)."""
+    import crosscheck.verify as verify
+    from crosscheck.verify import RecentClusters, RecentIds
+
+    ids, clusters = RecentIds(2), RecentClusters(2)
+    for i in range(7):
+        ids.add("t:x", i)
+        clusters.add("t:x", i % 3)
+    assert list(ids.get("t:x")) == [5, 6] and list(ids.get("t:y", ())) == []
+    assert clusters.get("t:x") == {2, 0}  # the clusters of the latest two claims under the key
+    monkeypatch.setattr(verify, "VerifyConfig", partial(verify.VerifyConfig, recent_per_key=2))
+    result, after, full, added = _increment(tmp_path, FILES[-2:])
+    assert result.verified  # and consistent (``_increment`` checks every verdict against the stored claims)
+    assert _relations(after) == _relations(full)
+    events = lambda st: {k: v for k, v in _verdicts(st).items() if k.startswith("ev-")}  # noqa: E731
+    assert events(after) == events(full)
+    unlimited = tmp_path / "unlimited"
+    unlimited.mkdir()
+    monkeypatch.undo()
+    _r, _a, everything, _ = _increment(unlimited, FILES[-2:])
+    assert _relations(everything) != _relations(full)  # the limit took candidates away

@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Iterator, Sequence
 
-from sqlalchemy import and_, case, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
@@ -111,10 +111,18 @@ class ComparisonStore:
     def events_of_mentions(self, mention_ids: Iterable[str]) -> dict[str, str]:
         return self.lookup("event_mention_links", "mention_id", "event_id", mention_ids)
 
-    def postings(self, terms: Iterable[str]) -> dict[str, list[int]]:
-        """Positions of the claims taking part under each blocking term, in position order."""
+    def postings(self, terms: Iterable[str], limit: int) -> dict[str, list[int]]:
+        """Positions of the latest ``limit`` claims taking part under each blocking term, in
+        position order (``verify.RecentIds``): one query per term on the (term, position)
+        key, so a term many stored claims share costs ``limit`` rows, not all of them."""
         ct = self.t("claim_terms")
-        return self.grouped("claim_terms", "term", "position", terms, ct.c.blocks.is_(True))
+        stmt = (select(ct.c.position).where(ct.c.term == bindparam("term"), ct.c.blocks.is_(True))
+                .order_by(ct.c.position.desc()).limit(limit))
+        out = {}
+        for term in sorted(set(terms)):
+            if found := self.conn.execute(stmt, {"term": term}).scalars().all():
+                out[term] = found[::-1]
+        return out
 
     def term_counts(self, terms: Iterable[str]) -> Counter:
         """Stored claims with each term, taking part or not (``verify.block`` counts all)."""

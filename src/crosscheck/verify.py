@@ -59,6 +59,7 @@ class VerifyConfig:
     common_share: float = 0.05  # a topic term in more claims than this share blocks nothing
     max_pairs: int = 40  # claims one claim is judged against (the most overlapping)
     max_clusters: int = 40  # clusters one claim is compared with when clustering (the most overlapping)
+    recent_per_key: int = 500  # under one blocking key, only the latest this many claims (clusters) are candidates
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig,
     candidates grew with the corpus: 40 per claim on average and up to 798 on the 2,225
     BBC articles, where this step took half of verification."""
     clusters: list[list[ClaimView]] = []
-    index: dict[str, set[int]] = defaultdict(set)
+    index = RecentClusters(cfg.recent_per_key)
     keys, df, cap = blocking or block(views, cfg)
     for v, ks in zip(views, keys):
         if not _takes_part(v, cfg):
@@ -145,7 +146,7 @@ def cluster(views: Sequence[ClaimView], sim: Similarity, cfg: VerifyConfig,
         else:
             clusters[best].append(v)
         for k in ks:
-            index[k].add(best)
+            index.add(k, best)
     return clusters
 
 
@@ -161,6 +162,45 @@ def _keys(v: ClaimView) -> tuple[str, ...]:
     return tuple(keys)
 
 
+class RecentIds:
+    """Blocking key -> the ids filed under it (claim positions, filed in increasing order,
+    each once); a reader gets the latest ``limit`` of them.
+
+    Why a limit: a key a few hundred claims share (a topic term under the ``common_share``
+    cap, an object term, a much-told event) would make each new claim's candidates grow
+    with the corpus, and an incremental update read a share of the whole store per term.
+    The latest claims under a key are the likeliest to speak of the same happening; with
+    the limit a claim's blocking costs O(keys x limit) in a build and in an increment
+    alike (``verify_increment`` reads the same latest claims by index)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._ids: dict[str, list[int]] = {}
+
+    def add(self, key: str, i: int) -> None:
+        ids = self._ids.setdefault(key, [])
+        ids.append(i)
+        if len(ids) > 2 * self.limit:  # trimmed now and then, not on every add
+            del ids[:-self.limit]
+
+    def get(self, key: str, default: Iterable[int] = ()) -> Iterable[int]:
+        ids = self._ids.get(key)
+        if ids is None:
+            return default
+        return ids if len(ids) <= self.limit else ids[-self.limit:]
+
+
+class RecentClusters(RecentIds):
+    """Blocking key -> the clusters the latest ``limit`` claims under it joined (one id
+    filed per claim, as ``RecentIds``); a reader gets each of those clusters once. Defined
+    by claims, not by clusters, so that an increment finds the same ones from the latest
+    stored claims under the key (``verify_increment``)."""
+
+    def get(self, key: str, default: Iterable[int] = ()) -> Iterable[int]:
+        found = super().get(key, None)
+        return default if found is None else set(found)
+
+
 Blocking = tuple[list[tuple[str, ...]], Counter, int]  # (keys of each view, claims per key, cap)
 
 
@@ -172,7 +212,7 @@ def block(views: Sequence[ClaimView], cfg: VerifyConfig) -> Blocking:
     return keys, Counter(k for ks in keys for k in ks), max(50, int(cfg.common_share * len(views)))
 
 
-def _overlapping(keys: tuple[str, ...], index: Mapping[str, Iterable[int]], df: Mapping[str, int], cap: int,
+def _overlapping(keys: tuple[str, ...], index: RecentIds | RecentClusters, df: Mapping[str, int], cap: int,
                  limit: int) -> list[int]:
     """The ids under ``index`` that share with ``keys`` a linked event or object term
     (counts twice) or two topic terms in at most ``cap`` claims; at most ``limit`` of
@@ -180,8 +220,9 @@ def _overlapping(keys: tuple[str, ...], index: Mapping[str, Iterable[int]], df: 
     shared: Counter[int] = Counter()  # Counter.update counts in C: this loop is the hot one
     for k in keys:
         if k[0] != "t":
-            shared.update(index.get(k, ()))
-            shared.update(index.get(k, ()))
+            ids = index.get(k, ())
+            shared.update(ids)
+            shared.update(ids)
         elif df[k] <= cap:
             shared.update(index.get(k, ()))
     found = sorted([i for i, n in shared.items() if n >= 2])
@@ -337,13 +378,13 @@ def candidate_pairs(views: Sequence[ClaimView], cfg: VerifyConfig,
     than ``common_share`` of the claims blocks nothing); at most ``max_pairs`` per claim.
     Yielded as found: on 24,564 claims the list of 380k pairs held ~25 MB for nothing."""
     keys, df, cap = blocking or block(views, cfg)
-    index: dict[str, list[int]] = defaultdict(list)
+    index = RecentIds(cfg.recent_per_key)
     for j, v in enumerate(views):
         if not _takes_part(v, cfg):
             continue
         top = _overlapping(keys[j], index, df, cap, cfg.max_pairs)
         for k in keys[j]:
-            index[k].append(j)
+            index.add(k, j)
         yield from ((i, j) for i in top)
 
 

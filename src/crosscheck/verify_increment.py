@@ -49,8 +49,8 @@ from crosscheck.store_comparison import ComparisonStore, ComparisonWrite, write
 from crosscheck.storyline import summarize_article
 from crosscheck.verdicts import cluster_verdict, event_verdicts
 from crosscheck.verify import (
-    MAX_COMPARED, CrossSourceVerifier, affinity, blocking_keys, build_views, overlapping, relate, resolved_claim,
-    short, takes_part,
+    MAX_COMPARED, CrossSourceVerifier, RecentClusters, RecentIds, affinity, blocking_keys, build_views, overlapping,
+    relate, resolved_claim, short, takes_part,
 )
 
 
@@ -199,7 +199,7 @@ class _Increment:
         df.update(k for ks in every for k in ks)
         cap = max(50, int(self.cfg.common_share * (self.stored + len(every))))
         terms = {k for ks in keys for k in ks if k[0] != "e"}
-        postings = self.db.postings([k for k in terms if k[0] == "c" or df[k] <= cap])
+        postings = self.db.postings([k for k in terms if k[0] == "c" or df[k] <= cap], self.cfg.recent_per_key)
         mentions = {ev.id: [m.id for m in ev.mentions] for ev in events}
         stating = self.db.stating(m for ms in mentions.values() for m in ms)
         found = {eid: sorted(p for m in mentions.get(eid, ()) for p in stating.get(m, ()))
@@ -211,25 +211,30 @@ class _Increment:
         return df, cap, postings
 
     def _pairs(self, keys, df, cap, postings, base) -> list[tuple[int, int]]:
-        index: dict[str, list[int]] = defaultdict(list, {k: list(ps) for k, ps in postings.items()})
+        index = RecentIds(self.cfg.recent_per_key)
+        for k, ps in postings.items():
+            for p in ps:
+                index.add(k, p)
         pairs = []
         for j, ks in enumerate(keys):
             if not ks:
                 continue
             top = overlapping(ks, index, df, cap, self.cfg.max_pairs)
             for k in ks:
-                index[k].append(base + j)
+                index.add(k, base + j)
             pairs += [(i, base + j) for i in top]
         return pairs
 
-    def _stored_clusters(self, postings, keys, df, cap) -> tuple[dict[int, _Group], dict[str, set[int]]]:
+    def _stored_clusters(self, postings, keys, df, cap) -> tuple[dict[int, _Group], RecentClusters]:
         """The stored clusters any new claim could join (its ``max_clusters`` most
         overlapping among the stored ones), with their first members' views read."""
         ids = self.db.cluster_ids({p for ps in postings.values() for p in ps})
         at = self.db.cluster_positions(set(ids.values()))  # members are read only for the candidates
-        cindex: dict[str, set[int]] = defaultdict(set)
-        for k, ps in postings.items():
-            cindex[k].update(at[ids[p]] for p in ps if ids.get(p) in at)
+        cindex = RecentClusters(self.cfg.recent_per_key)
+        for k, ps in postings.items():  # in position order: a cluster's latest claim under k sets its place
+            for p in ps:
+                if ids.get(p) in at:
+                    cindex.add(k, at[ids[p]])
         wanted = {ci for ks in keys if ks for ci in overlapping(ks, cindex, df, cap, self.cfg.max_clusters)}
         stored = self.db.clusters(cid for cid, ci in at.items() if ci in wanted)
         groups = {c.position: _Group(c.position, c.id, list(c.claims)) for c in stored.values()}
@@ -265,7 +270,7 @@ class _Increment:
             if len(g.first) < MAX_COMPARED:
                 g.first.append(v)
             for k in ks:
-                cindex[k].add(best)
+                cindex.add(k, best)
         return {ci: g for ci, g in groups.items() if g.new}
 
     def _merge(self, joined, groups, relations, change, result) -> list[_Group]:
