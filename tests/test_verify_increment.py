@@ -287,3 +287,14 @@ def test_the_latest_claims_per_key_are_the_candidates_in_a_build_and_an_incremen
     monkeypatch.undo()
     _r, _a, everything, _ = _increment(unlimited, FILES[-2:])
     assert _relations(everything) != _relations(full)  # the limit took candidates away
+
+
+def test_a_cluster_that_becomes_a_candidate_as_the_window_moves_is_read_then(tmp_path, monkeypatch):
+    """With one candidate cluster per claim and two claims per key, filing the new claims
+    moves each key's window, so a stored cluster no new claim had among its candidates at
+    first becomes one later: it is read then (it was a KeyError that failed the increment)."""
+    import crosscheck.verify as verify
+
+    monkeypatch.setattr(verify, "VerifyConfig", partial(verify.VerifyConfig, recent_per_key=2, max_clusters=1))
+    result, _after, _full, _added = _increment(tmp_path, FILES[3:6])
+    assert result.verified, result.verification

@@ -119,6 +119,7 @@ class _Increment:
         self.views: dict[int, ClaimView] = {}  # stored claims read, by position
         self.resourced: dict[int, Origin] = {}  # stored claims given another origin (step 1)
         self.known = db.outlets()
+        self.cluster_at: dict[int, str] = {}  # stored cluster ids by position, under the new claims' keys
         self.stored = db.count()  # claims in the store (rarity weights and the blocking cap count them with the new)
 
     def run(self, records, ids, events, replaced) -> tuple[ComparisonWrite, VerifyIncrement]:
@@ -235,14 +236,24 @@ class _Increment:
             for p in ps:
                 if ids.get(p) in at:
                     cindex.add(k, at[ids[p]])
-        wanted = {ci for ks in keys if ks for ci in overlapping(ks, cindex, df, cap, self.cfg.max_clusters)}
-        stored = self.db.clusters(cid for cid, ci in at.items() if ci in wanted)
-        groups = {c.position: _Group(c.position, c.id, list(c.claims)) for c in stored.values()}
-        first = self.db.positions(c for g in groups.values() for c in g.stored[:MAX_COMPARED])
-        self._read(first.values())
-        for g in groups.values():
-            g.first = [self.views[first[c]] for c in g.stored[:MAX_COMPARED] if c in first]
+        self.cluster_at = {ci: cid for cid, ci in at.items()}
+        groups: dict[int, _Group] = {}
+        self._add_groups(groups, {ci for ks in keys if ks for ci in overlapping(ks, cindex, df, cap,
+                                                                               self.cfg.max_clusters)})
         return groups, cindex
+
+    def _add_groups(self, groups: dict[int, _Group], positions: set[int]) -> None:
+        """The stored clusters at ``positions`` (of ``cluster_at``) into ``groups``, with
+        their first members' views. Read for all new claims at once; one that becomes a
+        candidate only later is read then (a key's window of latest claims moves on as new
+        claims are filed, so a cluster can enter a claim's most overlapping ones)."""
+        stored = self.db.clusters(self.cluster_at[ci] for ci in positions if ci not in groups)
+        found = {c.position: _Group(c.position, c.id, list(c.claims)) for c in stored.values()}
+        first = self.db.positions(c for g in found.values() for c in g.stored[:MAX_COMPARED])
+        self._read(first.values())
+        for g in found.values():
+            g.first = [self.views[first[c]] for c in g.stored[:MAX_COMPARED] if c in first]
+        groups.update(found)
 
     # -- steps 3-5 ----------------------------------------------------------------------
     def _similarity(self, new: list[ClaimView]) -> LexicalSimilarity:
@@ -258,7 +269,9 @@ class _Increment:
         nxt = max([*groups, self.db.next_position("claim_clusters") - 1]) + 1
         for j, (v, ks) in enumerate(zip(new, keys)):
             best, best_score = None, 0.0
-            for ci in overlapping(ks, cindex, df, cap, self.cfg.max_clusters):
+            candidates = overlapping(ks, cindex, df, cap, self.cfg.max_clusters)
+            self._add_groups(groups, {ci for ci in candidates if ci not in groups})
+            for ci in candidates:
                 score = affinity(v, groups[ci].first, sim, self.cfg)
                 if score > best_score:
                     best, best_score = ci, score
