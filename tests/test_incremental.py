@@ -116,3 +116,30 @@ def test_an_added_article_is_unverified_until_a_full_build(tmp_path):
         rebuild(store)
         with store.engine.connect() as conn:
             assert unverified_articles(store, conn) == []
+
+
+def test_an_entity_s_candidate_events_are_those_of_its_latest_mentions(tmp_path, monkeypatch):
+    """Step 3's entity index reads, per entity, the events of its latest stored mentions
+    (``LATEST_MENTIONS``), by index: an entity named in every article of a growing story
+    gives an increment a bounded number of candidates, the most recent first."""
+    import dataclasses
+
+    import crosscheck.incremental as incremental
+
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        st = process([CORPUS], store).storyline
+        event_of = {m.id: ev.id for ev in st.events for m in ev.mentions}
+        named: dict[str, list] = {}
+        for ev in st.events:
+            for m in ev.mentions:
+                for e in {*m.actors, *m.places}:
+                    named.setdefault(e, []).append(m)
+        entity, mentions = max(named.items(), key=lambda kv: len({event_of[m.id] for m in kv[1]}))
+        dated = sorted((m for m in mentions if m.date is not None), key=lambda m: (m.date.iso(), m.id))
+        probe = dataclasses.replace(dated[-1], id="probe", article="probe", actors=[entity], places=[], date=None)
+        everything = incremental._EventIndex.load(store, [probe]).by_entity[entity]
+        monkeypatch.setattr(incremental, "LATEST_MENTIONS", 1)
+        latest = incremental._EventIndex.load(store, [probe]).by_entity[entity]
+    assert len(everything) == len({event_of[m.id] for m in mentions}) > 1  # all of them while under the limit
+    last_day = max(m.date.iso() for m in dated)
+    assert len(latest) == 1 and latest[0] in {event_of[m.id] for m in dated if m.date.iso() == last_day}

@@ -12,7 +12,9 @@ corpus, which is right for a batch but far too slow for one article uploaded int
    or merged here.
 2. The new articles' event mentions get their actor and place ids as in a build.
 3. Linking, with the linker's own blocking: the candidate events of a mention are the
-   stored events that share an actor or place with it (the entity index) or have a
+   stored events that share an actor or place with it (the entity index: for each entity
+   the events of its latest ``LATEST_MENTIONS`` stored mentions, as a build's linker
+   keeps an entity's most recently joined events in front of its budget) or have a
    mention on its day (the day index), plus the events this ingest created. Each mention,
    in the linker's order, joins the best-scoring candidate at or above the threshold
    (``link.cluster_score``: the same score as a build, with entity rarity counted over all
@@ -44,7 +46,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from crosscheck.core import rebuild
 from crosscheck.entities import Resolver, RuleResolver
@@ -61,6 +63,7 @@ from crosscheck.verify_increment import VerifyIncrement, verify_articles
 
 log = logging.getLogger("crosscheck.incremental")
 REDATED = "re-dated by the new articles' dates"  # why an increment stands down (``core._redate``)
+LATEST_MENTIONS = 64  # an entity's stored mentions, latest first, whose events are its candidates (step 3)
 STORED = "\x00stored:"  # article-id prefix of the stored entities' pseudo-mentions
 
 
@@ -318,8 +321,12 @@ class _EventIndex:
         by_day: dict[str, list[str]] = defaultdict(list)
         with store.engine.connect() as conn:
             db = ComparisonStore(store, conn)
-            for e, event_ids in db.grouped("mention_entities", "entity_id", "event_id", ents).items():
-                by_entity[e] = list(dict.fromkeys(event_ids))
+            me = db.t("mention_entities")
+            latest = (select(me.c.event_id).where(me.c.entity_id == bindparam("entity"))
+                      .order_by(me.c.date.desc().nulls_last(), me.c.mention_id.desc()).limit(LATEST_MENTIONS))
+            for e in sorted(ents):
+                if found := conn.execute(latest, {"entity": e}).scalars().all():
+                    by_entity[e] = list(dict.fromkeys(found))
             for eid, day in conn.execute(select(links.c.event_id, links.c.date).where(links.c.date.in_(days))):
                 if eid not in by_day[day]:
                     by_day[day].append(eid)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     Engine,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -361,8 +362,9 @@ def _m7_signature_tables(conn: Connection) -> None:
 def _m8_lookup_tables(conn: Connection) -> None:
     """What an incremental update looks stored entities and events up by, so that adding
     k articles to a store of n reads by index instead of every entity and event: the words
-    of each entity's names and aliases, and the entities each linked mention names (rows
-    made by ``store_rows.lookup_rows``). Filled here from a storyline stored before."""
+    of each entity's names and aliases, and the entities each linked mention names with
+    the mention's date (the latest mentions of an entity read first; rows made by
+    ``store_rows.lookup_rows``). Filled here from a storyline stored before."""
     from crosscheck.store_rows import entity_word_rows, mention_entity_rows
 
     md = MetaData()
@@ -370,7 +372,8 @@ def _m8_lookup_tables(conn: Connection) -> None:
                   Column("entity_id", String(200), primary_key=True, index=True))
     named = Table("mention_entities", md, Column("entity_id", String(200), primary_key=True),
                   Column("event_id", String(200), primary_key=True, index=True),
-                  Column("mention_id", String(200), primary_key=True))
+                  Column("mention_id", String(200), primary_key=True), Column("date", String(10)),
+                  Index("ix_mention_entities_latest", "entity_id", "date"))
     md.create_all(conn)
     forms: dict[str, list[str]] = {}
     for eid, name in conn.execute(text("SELECT id, name FROM entities ORDER BY id")):
@@ -378,9 +381,9 @@ def _m8_lookup_tables(conn: Connection) -> None:
     for eid, alias in conn.execute(text("SELECT entity_id, alias FROM entity_aliases")):
         forms.setdefault(eid, []).append(alias)
     _insert_all(conn, words, (r for eid, names in forms.items() for r in entity_word_rows(eid, names)))
-    links = conn.execute(text("SELECT event_id, mention_id, actors, places FROM event_mention_links")).all()
-    _insert_all(conn, named, (r for ev, m, actors, places in links
-                              for r in mention_entity_rows(ev, m, [*json.loads(actors), *json.loads(places)])))
+    links = conn.execute(text("SELECT event_id, mention_id, actors, places, date FROM event_mention_links")).all()
+    _insert_all(conn, named, (r for ev, m, actors, places, day in links
+                              for r in mention_entity_rows(ev, m, [*json.loads(actors), *json.loads(places)], day)))
 
 
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:

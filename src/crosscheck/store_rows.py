@@ -247,8 +247,9 @@ def entity_word_rows(entity_id: str, forms: Iterable[str]) -> Iterator[Row]:
     return ({"word": w, "entity_id": entity_id} for w in sorted(form_words(forms)))
 
 
-def mention_entity_rows(event_id: str, mention_id: str, entities: Iterable[str]) -> Iterator[Row]:
-    return ({"entity_id": e, "event_id": event_id, "mention_id": mention_id} for e in sorted(set(entities)))
+def mention_entity_rows(event_id: str, mention_id: str, entities: Iterable[str], date: str | None) -> Iterator[Row]:
+    return ({"entity_id": e, "event_id": event_id, "mention_id": mention_id, "date": date}
+            for e in sorted(set(entities)))
 
 
 def lookup_rows(st: Storyline) -> dict[str, Iterator[Row]]:
@@ -258,7 +259,7 @@ def lookup_rows(st: Storyline) -> dict[str, Iterator[Row]]:
     return {
         "entity_words": (r for e in st.entities for r in entity_word_rows(e.id, [e.name, *e.aliases])),
         "mention_entities": (r for ev in st.events for m in ev.mentions
-                             for r in mention_entity_rows(ev.id, m.id, [*m.actors, *m.places])),
+                             for r in mention_entity_rows(ev.id, m.id, [*m.actors, *m.places], _iso(m.date))),
     }
 
 
