@@ -14,12 +14,18 @@ is new content that tells the same events), which is the common case of a story 
 grows. The store is copied first (SQLite file); the original is left untouched.
 
     python benchmarks/incremental_ingest.py --store /tmp/bbc.db
+    python benchmarks/incremental_ingest.py --hold-out 10 --store /tmp/bbc500.db /tmp/bbc.db /tmp/bbc2x.db
+
+With several stores the same update is made on each, and the result adds how its cost
+grows with the store (``scaling``: cost ~ n^b between the smallest and largest store),
+beside the rebuild's growth measured in the same runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import shutil
 import sys
 import tempfile
@@ -99,6 +105,40 @@ def run(db: Path, article: str | None, hold_out: int = 0) -> dict:
     return out
 
 
+def _report(res: dict) -> None:
+    print(f"store: {res['store_articles']} articles, {res['store_events']} events")
+    print(f"per-article stages for the new articles ({res['mode']}): {res['per_article_stages_s']:.2f} s")
+    print(f"incremental link and verify: {res['incremental_link_and_verify_s']:.2f} s, of which verification "
+          f"{(res['verification'] or {}).get('seconds', 0):.2f} s ({res['increment']})")
+    print(f"baseline rebuild: build_storyline {res['rebuild_build_storyline_s']:.2f} s + save "
+          f"{res['rebuild_save_storyline_s']:.2f} s -> incremental is {res['speedup_vs_rebuild']}x faster")
+    print(f"agreement with the rebuild: {res['agreement_with_rebuild']}")
+
+
+def _scaling(results: list[dict]) -> dict:
+    """How the update's cost grows with the store, against the rebuild's in the same runs:
+    the exponent b of cost ~ n^b between the smallest and the largest store (1: linear;
+    an increment that costs O(k log n) stays near 0)."""
+    small, large = min(results, key=lambda r: r["store_articles"]), max(results, key=lambda r: r["store_articles"])
+    growth = large["store_articles"] / small["store_articles"]
+
+    def exponent(key) -> float:
+        return round(math.log(key(large) / key(small)) / math.log(growth), 2)
+
+    out = {
+        "stores": [r["store_articles"] for r in results],
+        "incremental_s": [r["incremental_link_and_verify_s"] for r in results],
+        "rebuild_s": [round(r["rebuild_build_storyline_s"] + r["rebuild_save_storyline_s"], 2) for r in results],
+        "stored_claims_read": [(r["verification"] or {}).get("candidates") for r in results],
+        "candidate_events_scored": [r["candidate_events_scored"] for r in results],
+        "incremental_exponent": exponent(lambda r: r["incremental_link_and_verify_s"]),
+        "rebuild_exponent": exponent(lambda r: r["rebuild_build_storyline_s"] + r["rebuild_save_storyline_s"]),
+    }
+    print(f"stores of {out['stores']} articles: increment {out['incremental_s']} s (cost ~ n^"
+          f"{out['incremental_exponent']}), rebuild {out['rebuild_s']} s (n^{out['rebuild_exponent']})")
+    return out
+
+
 def _agreement(increment, rebuilt, added: set[str], events: list[str]) -> dict:
     """The rebuild's relations that involve the new article, and how many the increment
     has; the verdicts (status, independent origins) of the events the increment touched."""
@@ -115,29 +155,32 @@ def _agreement(increment, rebuilt, added: set[str], events: list[str]) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", required=True, help="a SQLite store file (copied; not changed)")
+    ap.add_argument("--store", required=True, nargs="+", help="SQLite store files (copied; not changed); several: "
+                                                              "the same update on each, and how its cost grows")
     ap.add_argument("--article", help="id of the stored article to update (default: the middle one)")
     ap.add_argument("--hold-out", type=int, default=0, help="instead: take this many stored articles out (storyline "
                                                               "rebuilt without them) and add them back")
     ap.add_argument("--out", default=str(OUT), help="JSON results file")
     args = ap.parse_args(argv)
-    with tempfile.TemporaryDirectory() as tmp:
-        db = Path(tmp) / "store.db"
-        shutil.copy(args.store, db)
-        res = run(db, args.article, args.hold_out)
-    print(f"store: {res['store_articles']} articles, {res['store_events']} events")
-    print(f"per-article stages for the new articles ({res['mode']}): {res['per_article_stages_s']:.2f} s")
-    print(f"incremental link and verify: {res['incremental_link_and_verify_s']:.2f} s, of which verification "
-          f"{(res['verification'] or {}).get('seconds', 0):.2f} s ({res['increment']})")
-    print(f"baseline rebuild: build_storyline {res['rebuild_build_storyline_s']:.2f} s + save "
-          f"{res['rebuild_save_storyline_s']:.2f} s -> incremental is {res['speedup_vs_rebuild']}x faster")
-    print(f"agreement with the rebuild: {res['agreement_with_rebuild']}")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    results = []
+    for store in args.store:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "store.db"
+            shutil.copy(store, db)
+            res = run(db, args.article, args.hold_out)
+        _report(res)
+        results.append({"store": store, **res})
     out = Path(args.out)
-    runs = json.loads(out.read_text()).get("runs", {}) if out.exists() else {}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    saved = json.loads(out.read_text()) if out.exists() else {}
+    runs = saved.get("runs", {})
     mode = f"hold_out_{args.hold_out}" if args.hold_out else "updated_copy"
-    runs[f"{mode}@{res['store_articles']}"] = {"store": args.store, **res}
-    out.write_text(json.dumps({"benchmark": "incremental_ingest", "runs": runs}, indent=2) + "\n")
+    for res in results:
+        runs[f"{mode}@{res['store_articles']}"] = res
+    doc = {"benchmark": "incremental_ingest", "runs": runs, "scaling": saved.get("scaling", {})}
+    if len(results) > 1:
+        doc["scaling"][mode] = _scaling(results)
+    out.write_text(json.dumps(doc, indent=2) + "\n")
     print(f"wrote {args.out}")
     return 0
 

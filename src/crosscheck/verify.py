@@ -16,6 +16,8 @@ that speak of one proposition, and the Emergent-trained stance model
    the score reaches the threshold and the times are compatible (publication windows
    within ``window_days``; an unknown time needs a higher score); claims stating one
    linked event are one proposition.
+   Under each blocking key only the latest ``recent_per_key`` claims are candidates
+   (``RecentIds``), in a build and an increment alike.
 3. Stance, pair by pair (blocked like step 2), only between claims of different
    independent origins that do not merely ask: structural rules, then the stance
    model, then similarity for support; "unrelated" pairs get no relation. Clusters

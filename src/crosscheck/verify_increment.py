@@ -12,9 +12,11 @@ the clusters, verdicts and outlet profiles they touch:
    earliest one's origin, and a stored claim takes the new one's when the new article
    is earlier (``origins.copied_within``).
 2. Blocking as a build (``verify.block``): each new claim's keys (topic and object
-   terms, its linked event), their counts over stored and new claims, the stored claims
-   taking part under them; the same ``max_pairs`` most overlapping as candidates, and
-   the same ``max_clusters`` stored clusters (their first ``MAX_COMPARED`` members).
+   terms, its linked event), their counts over stored and new claims, the latest
+   ``recent_per_key`` stored claims taking part under each (one indexed read per key, so
+   what is read does not grow with the store); the same ``max_pairs`` most overlapping
+   as candidates, and the same ``max_clusters`` stored clusters (their first
+   ``MAX_COMPARED`` members).
 3. Rarity weights from the stored term counts plus the new claims: the lexical
    similarity a build over the whole corpus would use for these claims.
 4. Relations: each new claim judged against its candidates (``verify.relate``).
