@@ -171,9 +171,11 @@ class RecentIds:
     Why a limit: a key a few hundred claims share (a topic term under the ``common_share``
     cap, an object term, a much-told event) would make each new claim's candidates grow
     with the corpus, and an incremental update read a share of the whole store per term.
-    The latest claims under a key are the likeliest to speak of the same happening; with
-    the limit a claim's blocking costs O(keys x limit) in a build and in an increment
-    alike (``verify_increment`` reads the same latest claims by index)."""
+    With the limit a claim's blocking costs O(keys x limit) in a build and in an increment
+    alike (``verify_increment`` reads the latest stored claims by index). "Latest" is the
+    order claims are filed in: in a build the claims of the articles just before in
+    article order, in a store the ones added last (for a feed, the latest news); an
+    article added to a store out of that order can meet other claims than in a build."""
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
