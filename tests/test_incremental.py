@@ -143,3 +143,45 @@ def test_an_entity_s_candidate_events_are_those_of_its_latest_mentions(tmp_path,
     assert len(everything) == len({event_of[m.id] for m in mentions}) > 1  # all of them while under the limit
     last_day = max(m.date.iso() for m in dated)
     assert len(latest) == 1 and latest[0] in {event_of[m.id] for m in dated if m.date.iso() == last_day}
+
+
+def test_a_stored_entity_gains_the_new_references_without_being_rewritten(tmp_path):
+    """An entity named in every article must not be read and rewritten whole by every
+    update: its stored reference rows stay as they are, the new ones are added after them,
+    and the storyline reads them back in text order, as a build gives them."""
+    from sqlalchemy import select
+
+    left_out = "06-coastline-monitor-ship-seized.txt"
+    base, new = tmp_path / "base", tmp_path / "new"
+    base.mkdir(), new.mkdir()
+    for f in FILES:
+        shutil.copy(f, (new if f.name == left_out else base) / f.name)
+
+    def ref_rows(store):
+        t = store.table("entity_refs")
+        with store.engine.connect() as conn:
+            return {(r.entity_id, r.position): (r.article_id, r.start_char, r.end_char)
+                    for r in conn.execute(select(t))}
+
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        before = ref_rows(store)
+        docs = ingest([new], DEFAULT, store.known_hashes())
+        added = store_documents(docs.documents, store, DEFAULT).added
+        result = link_new_articles(store, added)
+        after = ref_rows(store)
+        entities = {e.id: e for e in store.load_storyline().entities}
+    assert result.entities_updated
+    assert {k: v for k, v in after.items() if k in before} == before  # stored rows untouched
+    for eid in result.entities_updated:
+        old = [k[1] for k in before if k[0] == eid]
+        added_rows = [k[1] for k in after if k[0] == eid and k not in before]
+        assert added_rows and min(added_rows) > max(old)
+        refs = entities[eid].mentions
+        assert refs == sorted(refs, key=lambda r: (r.article, r.start))
+        assert {r.article for r in refs} >= {a for a in added if any(r.article == a for r in refs)}
+        assert any(r.article in added for r in refs)
+    with Store(f"sqlite:///{tmp_path / 'full.db'}") as store:
+        built = {e.id: e for e in process([CORPUS], store).storyline.entities}
+    same = [eid for eid in result.entities_updated if eid in built]
+    assert same and all(entities[e].mentions == built[e].mentions for e in same)

@@ -132,15 +132,15 @@ def link_new_articles(
     if replaced:  # new versions of stored articles: their old events and claims are in the storyline
         return IncrementResult.needs_build([r.id for r in records], replaced, "replaced by new versions")
     result = IncrementResult("incremental", [r.id for r in records], stored_events=store.counts("events")["events"])
-    entities, ids, created = _resolve(store, records, resolver or RuleResolver())
-    result.entities_created = sorted(created)
-    result.entities_updated = sorted(e.id for e in entities if e.id not in created)
+    created, extended, ids = _resolve(store, records, resolver or RuleResolver())
+    result.entities_created = sorted(e.id for e in created)
+    result.entities_updated = sorted(e.id for e in extended)
     mentions = [attach_entity_ids(m, r.mentions, ids) for r in records for m in r.event_mentions]
     events, replaced = _link(store, mentions, settings, result)
     result.events_replaced = replaced
     store.update_storyline(remove_events=sorted(replaced), events=events,
-                           articles=[summarize_article(r) for r in records], entities=entities,
-                           duplicates=[r.duplicate for r in records if r.duplicate is not None])
+                           articles=[summarize_article(r) for r in records], entities=created,
+                           duplicates=[r.duplicate for r in records if r.duplicate is not None], extended=extended)
     if verify:
         done = _verify(store, records, ids, events, replaced, settings)
         result.verification = {**asdict(done), "summary": done.summary()}
@@ -159,8 +159,10 @@ def _verify(store, records, ids, events, replaced, settings) -> VerifyIncrement:
 
 
 # --------------------------------------------------------------------------- entities
-def _resolve(store: Store, records: list[ArticleRecord], resolver: Resolver) -> tuple[list[Entity], dict, set[str]]:
-    """The entities to write (new or extended), entity ids of the new mentions, new ids."""
+def _resolve(store: Store, records: list[ArticleRecord],
+             resolver: Resolver) -> tuple[list[Entity], list[Entity], dict]:
+    """The new entities, the stored ones extended (``_extend``) and the entity ids of the
+    new mentions."""
     new = [m for r in records for m in r.mentions]
     stored = _stored_forms(store, form_words(m.text for m in new))
     pseudo = [EntityMention(f"{STORED}{eid}", i, i + 1, text, label, 0)
@@ -194,7 +196,7 @@ def _resolve(store: Store, records: list[ArticleRecord], resolver: Resolver) -> 
         target_of[ent.id] = target
     ids = {k: target_of[v] for k, v in resolution.ids.items()
            if not k[0].startswith(STORED) and v in target_of}
-    return [*created, *_extend(store, touched)], ids, {e.id for e in created}
+    return created, _extend(store, touched), ids
 
 
 def _stored_forms(store: Store, words: set[str]) -> list[tuple[str, str, str]]:
@@ -237,10 +239,13 @@ def _fresh(base: str, taken: _Taken) -> str:
 
 
 def _extend(store: Store, touched: dict[str, list[EntityRef]]) -> list[Entity]:
-    """Stored entities with the new articles' references, aliases and articles added."""
+    """Stored entities with the new articles' aliases and articles added; their
+    ``mentions`` are only the new references (``Store.update_storyline(extended=)`` adds
+    them after the stored ones), so the references of an entity named everywhere are
+    neither read nor rewritten."""
     if not touched:
         return []
-    ents, aliases, refs = (store.table(n) for n in ("entities", "entity_aliases", "entity_refs"))
+    ents, aliases = store.table("entities"), store.table("entity_aliases")
     keys = sorted(touched)
     with store.engine.connect() as conn:
         rows = conn.execute(select(ents).where(ents.c.id.in_(keys))).mappings().all()
@@ -248,10 +253,6 @@ def _extend(store: Store, touched: dict[str, list[EntityRef]]) -> list[Entity]:
         for eid, alias in conn.execute(select(aliases.c.entity_id, aliases.c.alias).where(
                 aliases.c.entity_id.in_(keys)).order_by(aliases.c.entity_id, aliases.c.position)):
             al[eid].append(alias)
-        rf = defaultdict(list)
-        for r in conn.execute(select(refs).where(refs.c.entity_id.in_(keys)).order_by(
-                refs.c.entity_id, refs.c.position)).mappings():
-            rf[r["entity_id"]].append(EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"]))
     out = []
     for row in rows:
         eid, new = row["id"], touched[row["id"]]
@@ -259,7 +260,7 @@ def _extend(store: Store, touched: dict[str, list[EntityRef]]) -> list[Entity]:
         out.append(Entity(
             eid, row["name"], row["type"], sorted(names - {row["name"], ""}),
             sorted(set(json.loads(row["articles"])) | {r.article for r in new}),
-            sorted([*rf[eid], *new], key=lambda r: (r.article, r.start))))
+            sorted(new, key=lambda r: (r.article, r.start))))
     return out
 
 

@@ -59,6 +59,13 @@ STORYLINE_TABLES = (
 )
 
 
+def _in_text_order(refs: list[EntityRef]) -> list[EntityRef]:
+    """An entity's references by article and offset, as a build saves them; an
+    incremental update adds its new ones after the stored ones (``update_storyline``).
+    Sorted here, not by SQL, so no database collation decides the order."""
+    return sorted(refs, key=lambda r: (r.article, r.start))
+
+
 # --------------------------------------------------------------------------- engine
 # URL schemes that name PostgreSQL without a driver, mapped to psycopg 3 (the one we ship).
 PG_SCHEMES = {"postgresql://": "postgresql+psycopg://", "postgres://": "postgresql+psycopg://"}
@@ -382,15 +389,18 @@ class Store:
 
     def update_storyline(self, *, remove_events: Sequence[str], events: Sequence[Event],
                          articles: Sequence[ArticleSummary], entities: Sequence[Entity],
-                         duplicates: Sequence[DuplicateRecord] = ()) -> None:
+                         duplicates: Sequence[DuplicateRecord] = (), extended: Sequence[Entity] = ()) -> None:
         """Apply an incremental change to the stored storyline in one transaction.
 
         Drops the events in ``remove_events`` and writes ``events`` (new or recomputed);
         article summaries, entities and the new articles' duplicate records replace the
-        stored rows with the same id. A replaced row keeps its position; a new one goes
+        stored rows with the same id. ``extended``: stored entities given more references;
+        their row and aliases are rewritten, their ``mentions`` are only the new references,
+        added after the stored ones (an entity named in every article would otherwise be
+        rewritten whole by every update). A replaced row keeps its position; a new one goes
         after the last. Everything else is left as it is (see ``crosscheck.incremental``).
         """
-        part = Storyline(list(articles), list(entities), list(events), duplicates=list(duplicates))
+        part = Storyline(list(articles), [*entities, *extended], list(events), duplicates=list(duplicates))
         keyed = {"storyline_articles": ("article_id", [a.id for a in articles]),
                  "entities": ("id", [e.id for e in entities]), "events": ("id", [e.id for e in events]),
                  "storyline_duplicates": ("article", [d.article for d in duplicates])}
@@ -409,13 +419,33 @@ class Store:
                 for i, row in enumerate(rows[name]):
                     row["position"] = old.get(row[col], nxt + i)
             conn.execute(delete(self._t["mention_entities"]).where(self._t["mention_entities"].c.event_id.in_(sorted(drop))))
+            grown = {e.id for e in extended}
             for name in ("entity_aliases", "entity_refs", "entity_words"):
-                conn.execute(delete(self._t[name]).where(self._t[name].c.entity_id.in_(keyed["entities"][1])))
+                replaced = [*keyed["entities"][1], *(grown if name != "entity_refs" else ())]
+                conn.execute(delete(self._t[name]).where(self._t[name].c.entity_id.in_(replaced)))
+            self._extend_entities(conn, rows, grown)
             for name in ("storyline_articles", "entities", "storyline_duplicates"):
                 conn.execute(delete(self._t[name]).where(self._t[name].c[keyed[name][0]].in_(keyed[name][1])))
             for name in ("storyline_articles", "entities", "entity_aliases", "entity_refs", "events",
                          "event_mention_links", "storyline_duplicates", *LOOKUP_TABLES):
                 self._insert(conn, name, rows[name])
+
+    def _extend_entities(self, conn: Connection, rows: dict[str, list[Row]], extended: set[str]) -> None:
+        """The rows of ``extended`` entities updated in place (deleting them would cascade to
+        their references) and their new references numbered after their stored ones (the
+        last position per entity, by its primary key)."""
+        if not extended:
+            return
+        ents, refs = self._t["entities"], self._t["entity_refs"]
+        for row in [r for r in rows["entities"] if r["id"] in extended]:
+            conn.execute(update(ents).where(ents.c.id == row["id"]).values(
+                name=row["name"], type=row["type"], articles=row["articles"]))
+        rows["entities"] = [r for r in rows["entities"] if r["id"] not in extended]
+        last = dict(conn.execute(select(refs.c.entity_id, func.max(refs.c.position)).where(
+            refs.c.entity_id.in_(sorted(extended))).group_by(refs.c.entity_id)).all())
+        for row in rows["entity_refs"]:
+            if row["entity_id"] in extended:
+                row["position"] += last.get(row["entity_id"], -1) + 1
 
     def has_storyline(self) -> bool:
         with self._engine.connect() as conn:
@@ -443,8 +473,8 @@ class Store:
             entities=[
                 Entity(e["id"], e["name"], e["type"], [a["alias"] for a in aliases.get(e["id"], [])],
                        json.loads(e["articles"]),
-                       [EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"])
-                        for r in refs.get(e["id"], [])])
+                       _in_text_order([EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"])
+                                       for r in refs.get(e["id"], [])]))
                 for e in rows["entities"]],
             events=[
                 Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"],
