@@ -42,7 +42,9 @@ class StoredCluster:
 
 
 class ComparisonStore:
-    """The stored claims, clusters and relations, read by key (one open connection)."""
+    """The stored claims, clusters and relations, read by key (one open connection).
+    ``lookup`` and ``grouped`` read any table by an indexed key: incremental linking finds
+    stored entities and events with them too."""
 
     def __init__(self, store: Store, conn: Connection) -> None:
         self.store, self.conn = store, conn
