@@ -324,7 +324,7 @@ class _EventIndex:
             db = ComparisonStore(store, conn)
             me = db.t("mention_entities")
             latest = (select(me.c.event_id).where(me.c.entity_id == bindparam("entity"))
-                      .order_by(me.c.date.desc().nulls_last(), me.c.mention_id.desc()).limit(LATEST_MENTIONS))
+                      .order_by(me.c.date.desc(), me.c.mention_id.desc()).limit(LATEST_MENTIONS))
             for e in sorted(ents):
                 if found := conn.execute(latest, {"entity": e}).scalars().all():
                     by_entity[e] = list(dict.fromkeys(found))

@@ -363,8 +363,9 @@ def _m8_lookup_tables(conn: Connection) -> None:
     """What an incremental update looks stored entities and events up by, so that adding
     k articles to a store of n reads by index instead of every entity and event: the words
     of each entity's names and aliases, and the entities each linked mention names with
-    the mention's date (the latest mentions of an entity read first; rows made by
-    ``store_rows.lookup_rows``). Filled here from a storyline stored before."""
+    the mention's date (an entity's latest mentions are read by a backward scan of one
+    index, undated ones last; rows made by ``store_rows.lookup_rows``). Filled here from a
+    storyline stored before."""
     from crosscheck.store_rows import entity_word_rows, mention_entity_rows
 
     md = MetaData()
@@ -372,8 +373,9 @@ def _m8_lookup_tables(conn: Connection) -> None:
                   Column("entity_id", String(200), primary_key=True, index=True))
     named = Table("mention_entities", md, Column("entity_id", String(200), primary_key=True),
                   Column("event_id", String(200), primary_key=True, index=True),
-                  Column("mention_id", String(200), primary_key=True), Column("date", String(10)),
-                  Index("ix_mention_entities_latest", "entity_id", "date"))
+                  Column("mention_id", String(200), primary_key=True),
+                  Column("date", String(10), nullable=False),  # "" when undated: sorts first in every database
+                  Index("ix_mention_entities_latest", "entity_id", "date", "mention_id"))
     md.create_all(conn)
     forms: dict[str, list[str]] = {}
     for eid, name in conn.execute(text("SELECT id, name FROM entities ORDER BY id")):

@@ -248,7 +248,7 @@ def entity_word_rows(entity_id: str, forms: Iterable[str]) -> Iterator[Row]:
 
 
 def mention_entity_rows(event_id: str, mention_id: str, entities: Iterable[str], date: str | None) -> Iterator[Row]:
-    return ({"entity_id": e, "event_id": event_id, "mention_id": mention_id, "date": date}
+    return ({"entity_id": e, "event_id": event_id, "mention_id": mention_id, "date": date or ""}
             for e in sorted(set(entities)))
 
 
