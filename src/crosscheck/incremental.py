@@ -41,16 +41,15 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
+from typing import Container, Sequence
 
 from sqlalchemy import bindparam, func, select
 
 from crosscheck.core import rebuild
 from crosscheck.entities import Resolver, RuleResolver
-from crosscheck.link import REPRESENTATIVES, article_context, cluster_score, event_of, mention_order
+from crosscheck.link import REPRESENTATIVES, article_context, cluster_score, event_of, mention_order, weights_from_counts
 from crosscheck.link_blocking import representatives
 from crosscheck.models import ArticleRecord, Entity, EntityMention, EntityRef, Event, EventMention
 from crosscheck.settings import DEFAULT, Settings
@@ -177,7 +176,8 @@ def _resolve(store: Store, records: list[ArticleRecord],
         return EntityRef(article, s, e, rec.source.original[s:e])
 
     resolution = resolver([*pseudo, *new], locate)
-    taken = _Taken(store)
+    taken: set[str] = set()  # entity ids given out here; stored ones are asked of the store
+    stored_ids = store.entity_ids()
     target_of: dict[str, str] = {}  # resolver's entity id -> stored or fresh id
     touched: dict[str, list[EntityRef]] = defaultdict(list)
     created: list[Entity] = []
@@ -190,7 +190,7 @@ def _resolve(store: Store, records: list[ArticleRecord],
             target = min(hosts, key=lambda e: (-hosts[e], e))
             touched[target].extend(own)
         else:
-            target = _fresh(ent.id, taken)
+            target = _fresh(ent.id, taken, stored_ids)
             created.append(Entity(target, ent.name, ent.type, list(ent.aliases),
                                   sorted({r.article for r in own}), own))
         target_of[ent.id] = target
@@ -212,27 +212,12 @@ def _stored_forms(store: Store, words: set[str]) -> list[tuple[str, str, str]]:
     return sorted(set(out))
 
 
-class _Taken:
-    """Entity ids in use: stored ones (asked of the store by primary key, one at a time:
-    a new entity's id is rarely taken) and those given out by this increment."""
-
-    def __init__(self, store: Store) -> None:
-        self.store, self.given = store, set()
-
-    def __contains__(self, eid: str) -> bool:
-        if eid in self.given:
-            return True
-        t = self.store.table("entities")
-        with self.store.engine.connect() as conn:
-            return conn.execute(select(t.c.id).where(t.c.id == eid)).first() is not None
-
-    def add(self, eid: str) -> None:
-        self.given.add(eid)
-
-
-def _fresh(base: str, taken: _Taken) -> str:
+def _fresh(base: str, taken: set[str], stored: Container[str]) -> str:
+    """``base``, or ``base-2``, ``base-3``...: the first id neither given out by this
+    increment (``taken``) nor stored (``Store.entity_ids``: asked by primary key, since a
+    new entity's id is rarely taken)."""
     eid, n = base, 2
-    while eid in taken:
+    while eid in taken or eid in stored:
         eid, n = f"{base}-{n}", n + 1
     taken.add(eid)
     return eid
@@ -374,7 +359,7 @@ def _weights(conn, db: ComparisonStore, named: set[str], mentions: list[EventMen
         counts.update(dict(conn.execute(select(me.c.entity_id, func.count()).where(me.c.entity_id.in_(chunk))
                                         .group_by(me.c.entity_id)).all()))
     counts.update(e for m in mentions for e in set(m.actors) | set(m.places))
-    return {e: math.log(1 + max(n, 1) / c) for e, c in counts.items()}
+    return weights_from_counts(counts, n)
 
 
 @dataclass

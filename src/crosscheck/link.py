@@ -32,7 +32,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter, defaultdict
-from typing import Protocol, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from rapidfuzz import fuzz
 
@@ -119,9 +119,13 @@ def mention_order(m: EventMention) -> tuple:
 
 def entity_weights(mentions: Sequence[EventMention]) -> dict[str, float]:
     """Inverse document frequency of each entity over the mentions (rare = telling)."""
-    counts = Counter(e for m in mentions for e in set(m.actors) | set(m.places))
-    n = max(len(mentions), 1)
-    return {e: math.log(1 + n / c) for e, c in counts.items()}
+    return weights_from_counts(Counter(e for m in mentions for e in set(m.actors) | set(m.places)), len(mentions))
+
+
+def weights_from_counts(counts: Mapping[str, int], n: int) -> dict[str, float]:
+    """The weights of ``entity_weights`` from each entity's mention count out of ``n``
+    mentions (incremental linking counts the stored mentions by index)."""
+    return {e: math.log(1 + max(n, 1) / c) for e, c in counts.items()}
 
 
 def _family(kind: str) -> str:

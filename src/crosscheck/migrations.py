@@ -389,13 +389,9 @@ def _m8_lookup_tables(conn: Connection) -> None:
 
 
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= 2_000:
-            conn.execute(insert(table), batch)
-            batch = []
-    if batch:
+    from crosscheck.store_rows import chunks
+
+    for batch in chunks(rows, 2_000):
         conn.execute(insert(table), batch)
 
 

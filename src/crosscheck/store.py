@@ -113,7 +113,7 @@ class StoredRecords:
 
 
 class StoredColumn(Mapping[str, str]):
-    """A read-only mapping from one unique column of ``articles`` to another, each lookup an
+    """A read-only mapping from one unique column of a table to another, each lookup an
     indexed query; iterating or counting it reads the whole column."""
 
     def __init__(self, engine: Engine, key, value) -> None:
@@ -185,6 +185,11 @@ class Store:
     def ids(self) -> "StoredColumn":
         """The stored article ids, looked up one at a time (``id in store.ids()``)."""
         t = self._t["articles"]
+        return StoredColumn(self._engine, t.c.id, t.c.id)
+
+    def entity_ids(self) -> "StoredColumn":
+        """The stored storyline's entity ids, looked up one at a time (``id in store.entity_ids()``)."""
+        t = self._t["entities"]
         return StoredColumn(self._engine, t.c.id, t.c.id)
 
     def save_article(self, record: ArticleRecord) -> None:
