@@ -40,7 +40,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from crosscheck.disjoint import DisjointSets
 from crosscheck.models import ArticleRecord, Claim, ClaimKeys, Entity, Event, Relation, Storyline
@@ -244,12 +244,15 @@ class _Increment:
                                                                                self.cfg.max_clusters)})
         return groups, cindex
 
-    def _add_groups(self, groups: dict[int, _Group], positions: set[int]) -> None:
+    def _add_groups(self, groups: dict[int, _Group], positions: Iterable[int]) -> None:
         """The stored clusters at ``positions`` (of ``cluster_at``) into ``groups``, with
         their first members' views. Read for all new claims at once; one that becomes a
         candidate only later is read then (a key's window of latest claims moves on as new
         claims are filed, so a cluster can enter a claim's most overlapping ones)."""
-        stored = self.db.clusters(self.cluster_at[ci] for ci in positions if ci not in groups)
+        missing = {self.cluster_at[ci] for ci in positions if ci not in groups}
+        if not missing:  # the usual case once the first read is done
+            return
+        stored = self.db.clusters(missing)
         found = {c.position: _Group(c.position, c.id, list(c.claims)) for c in stored.values()}
         first = self.db.positions(c for g in found.values() for c in g.stored[:MAX_COMPARED])
         self._read(first.values())
@@ -272,7 +275,7 @@ class _Increment:
         for j, (v, ks) in enumerate(zip(new, keys)):
             best, best_score = None, 0.0
             candidates = overlapping(ks, cindex, df, cap, self.cfg.max_clusters)
-            self._add_groups(groups, {ci for ci in candidates if ci not in groups})
+            self._add_groups(groups, candidates)
             for ci in candidates:
                 score = affinity(v, groups[ci].first, sim, self.cfg)
                 if score > best_score:
