@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import partial
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -26,7 +27,7 @@ from crosscheck.migrations import apply_migrations
 from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
 from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, verification_from
 from crosscheck.store_rows import (
-    Row, article_row, child_rows, chunks, group, mention_from, pdate, record_from, storyline_rows, summary_from,
+    Row, article_row, child_rows, chunks, group, grouped, mention_from, pdate, record_from, storyline_rows, summary_from,
 )
 from crosscheck.models import (
     ArticleRecord,
@@ -463,34 +464,43 @@ class Store:
                     for name in tables or ("storyline_articles", "entities", "events")}
 
     def load_storyline(self) -> Storyline | None:
-        """The last saved storyline, or None when none was saved."""
+        """The last saved storyline, or None when none was saved.
+
+        Table by table, each made into objects as its rows are read: reading every table's
+        rows first held the whole stored storyline twice at the peak (as row dicts, then as
+        objects; 2,125 BBC articles: 303 MB above the caller)."""
         with self._engine.connect() as conn:
             if conn.execute(select(self._t["storyline"].c.id)).first() is None:
                 return None
+            rows = partial(self._rows, conn)
             originals = self._originals(conn)
-            rows = {name: self._select(conn, name, *self._order(name))
-                    for name in STORYLINE_TABLES if name not in (*COMPARISON_TABLES, *LOOKUP_TABLES)}
-        aliases = group(rows["entity_aliases"], "entity_id")
-        refs = group(rows["entity_refs"], "entity_id")
-        links = group(rows["event_mention_links"], "event_id")
-        return Storyline(
-            articles=[summary_from(r, originals) for r in rows["storyline_articles"]],
-            entities=[
-                Entity(e["id"], e["name"], e["type"], [a["alias"] for a in aliases.get(e["id"], [])],
-                       json.loads(e["articles"]),
-                       _in_text_order([EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"])
-                                       for r in refs.get(e["id"], [])]))
-                for e in rows["entities"]],
-            events=[
-                Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"],
-                      json.loads(ev["actors"]), json.loads(ev["places"]),
-                      [mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
-                for ev in rows["events"]],
-            errors=[InputError(e["path"], e["reason"]) for e in rows["input_errors"]],
-            duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
-                        for d in rows["storyline_duplicates"]],
-            **verification_from(rows),
-        )
+            articles = [summary_from(r, originals) for r in rows("storyline_articles")]
+            del originals
+            aliases = grouped(rows("entity_aliases"), "entity_id", lambda a: a["alias"])
+            refs = grouped(rows("entity_refs"), "entity_id",
+                           lambda r: EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"]))
+            entities = [Entity(e["id"], e["name"], e["type"], aliases.pop(e["id"], []), json.loads(e["articles"]),
+                               _in_text_order(refs.pop(e["id"], [])))
+                        for e in rows("entities")]
+            del aliases, refs
+            links = grouped(rows("event_mention_links"), "event_id", lambda m: mention_from(m, m["article_id"]))
+            events = [Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
+                            json.loads(ev["places"]), links.pop(ev["id"], []))
+                      for ev in rows("events")]
+            del links
+            return Storyline(
+                articles=articles, entities=entities, events=events,
+                errors=[InputError(e["path"], e["reason"]) for e in rows("input_errors")],
+                duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
+                            for d in rows("storyline_duplicates")],
+                **verification_from(rows),
+            )
+
+    def _rows(self, conn: Connection, table: str) -> Iterator[Row]:
+        """A storyline table's rows in saved order, one at a time (``_select`` lists them all)."""
+        t = self._t[table]
+        for r in conn.execute(select(t).order_by(*(t.c[c] for c in self._order(table)))).mappings():
+            yield dict(r)
 
     @staticmethod
     def _order(table: str) -> tuple[str, ...]:

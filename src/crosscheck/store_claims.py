@@ -13,7 +13,7 @@ import datetime as _dt
 import json
 from itertools import chain
 from sys import intern
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Connection
@@ -248,18 +248,19 @@ def _numbered(rows: Iterable[Row]) -> Iterator[Row]:
         yield row
 
 
-def verification_from(rows: dict[str, list[Row]]) -> dict[str, Any]:
-    """Storyline fields (claims, relations, clusters, verdicts, outlet_profiles) from rows."""
-    verdicts = {(r["subject_kind"], r["subject"]): _verdict_from(r) for r in rows["verdicts"]}
+def verification_from(rows: Callable[[str], Iterable[Row]]) -> dict[str, Any]:
+    """Storyline fields (claims, relations, clusters, verdicts, outlet_profiles) from each
+    table's rows (``rows(name)``, in saved order), read one table at a time."""
+    verdicts = {(r["subject_kind"], r["subject"]): _verdict_from(r) for r in rows("verdicts")}
     return {
-        "claims": [claim_from(r, r["article_id"]) for r in rows["storyline_claims"]],
-        "relations": [relation_from(r) for r in rows["claim_relations"]],
+        "claims": [claim_from(r, r["article_id"]) for r in rows("storyline_claims")],
+        "relations": [relation_from(r) for r in rows("claim_relations")],
         "clusters": [
-            ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts[("cluster", r["id"])], r["event"])
-            for r in rows["claim_clusters"]],
-        "verdicts": [_verdict_from(r) for r in rows["verdicts"] if r["subject_kind"] == "event"],
+            ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts.pop(("cluster", r["id"])), r["event"])
+            for r in rows("claim_clusters")],
+        "verdicts": [v for (kind, _), v in verdicts.items() if kind == "event"],  # in saved order
         "outlet_profiles": sorted((  # by name, as a build writes them (an increment appends new outlets)
             OutletProfile(r["outlet"], r["articles"], r["claims"], r["own_voice"], r["attributed"],
                           r["unnamed_sources"], r["sole_source"], r["sole_source_share"])
-            for r in rows["outlet_profiles"]), key=lambda p: p.outlet.casefold()),
+            for r in rows("outlet_profiles")), key=lambda p: p.outlet.casefold()),
     }

@@ -12,7 +12,7 @@ import json
 import re
 from collections import defaultdict
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from crosscheck.models import (
     ArticleRecord,
@@ -33,6 +33,7 @@ from crosscheck.models import (
 from crosscheck.store_claims import claim_from, claim_row, shared, verification_rows
 
 Row = dict[str, Any]  # one table row, by column name
+T = TypeVar("T")
 _FORM_WORDS = re.compile(r"[a-z0-9]+")
 
 
@@ -287,4 +288,12 @@ def group(rows: Iterable[Row], key: str) -> dict[str, list[Row]]:
     out: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
         out[row[key]].append(row)
+    return out
+
+
+def grouped(rows: Iterable[Row], key: str, make: Callable[[Row], T]) -> dict[str, list[T]]:
+    """``group``, each row made into its object as it is read (no row is kept)."""
+    out: dict[str, list[T]] = defaultdict(list)
+    for row in rows:
+        out[row[key]].append(make(row))
     return out
