@@ -115,7 +115,11 @@ def test_reposts_and_one_outlet_are_one_origin():
     assert origins["c"] == origins["d"] == "outlet:daily wire"
 
 
-def test_cli_timeline_writes_json_and_refuses_an_empty_store(tmp_path, capsys):
+def test_cli_timeline_writes_json_and_refuses_an_empty_store(tmp_path, capsys, monkeypatch):
+    def whole(*_a, **_k):
+        raise AssertionError("the timeline reads the records as a stream, never the store's records whole")
+
+    monkeypatch.setattr(Store, "load_records", whole)
     db = tmp_path / "t.db"
     assert main(["timeline", "--db", str(db)]) == 4
     with Store(f"sqlite:///{db}") as store:

@@ -167,11 +167,12 @@ def verified(tmp_path_factory):
     with Store(url) as store:
         res = process([FIXTURES], store)
         loaded = store.load_storyline()
-    return res.storyline, loaded, storyline_to_dict(res.storyline)
+        unverified = store.load_storyline(verification=False)
+    return res.storyline, loaded, storyline_to_dict(res.storyline), unverified
 
 
 def test_end_to_end_contradiction_and_relay(verified):
-    st, _, data = verified
+    st, _, data, _ = verified
     contra = [r for r in data["relations"] if r["type"] == "contradicts"]
     assert any(set(r["articles"]) == {"lumen-daily", "quay-times"} for r in contra), [r["explanation"] for r in data["relations"]]
     relayed = [c for c in data["claims"] if c["article"] == "quay-times" and c["origin"] == "Reuters"]
@@ -182,16 +183,24 @@ def test_end_to_end_contradiction_and_relay(verified):
 
 
 def test_store_round_trip_keeps_the_verification(verified):
-    st, loaded, _ = verified
+    st, loaded, _, _ = verified
     assert loaded.claims == st.claims and loaded.relations == st.relations
     assert loaded.clusters == st.clusters and loaded.verdicts == st.verdicts
     assert loaded.outlet_profiles == st.outlet_profiles
 
 
+def test_storyline_loads_without_its_verification(verified):
+    from dataclasses import replace
+
+    _, loaded, _, unverified = verified
+    assert loaded.claims and loaded.verdicts  # something to leave out
+    assert unverified == replace(loaded, claims=[], relations=[], clusters=[], verdicts=[], outlet_profiles=[])
+
+
 def test_report_shows_where_sources_disagree(verified):
     from crosscheck.render import build_view, render_html
 
-    st, _, _ = verified
+    st, _, _, _ = verified
     view_ = build_view(st)
     assert view_["disagreements"] and all(len(d["sides"]) == 2 for d in view_["disagreements"])
     html = render_html(st)
@@ -203,7 +212,7 @@ def test_report_shows_where_sources_disagree(verified):
 def test_output_is_deterministic(verified):
     from crosscheck.export import storyline_to_dict
 
-    st, loaded, data = verified
+    st, loaded, data, _ = verified
     assert json.dumps(storyline_to_dict(loaded), sort_keys=True) == json.dumps(data, sort_keys=True)
 
 

@@ -48,11 +48,12 @@ def timeline(args, reporter) -> int:
     from crosscheck.timeline import collect, format_text, keyword_filter, summarize, to_dict
 
     with Store(args.db) as store:
-        records, storyline = store.load_records(), store.load_storyline()
-    if not records:
-        reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
-        return 4
-    candidates = collect(records, storyline, since=args.since, until=args.until)
+        if not store.counts("articles")["articles"]:
+            reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
+            return 4
+        # records streamed, the storyline without its claims: neither is held whole
+        candidates = collect(store.iter_records(), store.load_storyline(verification=False),
+                             since=args.since, until=args.until)
     tl = summarize(candidates, args.dates, args.sentences_per_date, keep=keyword_filter(args.keyword),
                    since=args.since, until=args.until)
     if args.out:

@@ -463,8 +463,9 @@ class Store:
             return {name: conn.execute(select(func.count()).select_from(self._t[name])).scalar() or 0
                     for name in tables or ("storyline_articles", "entities", "events")}
 
-    def load_storyline(self) -> Storyline | None:
-        """The last saved storyline, or None when none was saved.
+    def load_storyline(self, *, verification: bool = True) -> Storyline | None:
+        """The last saved storyline, or None when none was saved; ``verification=False``:
+        without claims, relations, clusters, verdicts and outlet profiles (left empty).
 
         Table by table, each made into objects as its rows are read: reading every table's
         rows first held the whole stored storyline twice at the peak (as row dicts, then as
@@ -493,7 +494,7 @@ class Store:
                 errors=[InputError(e["path"], e["reason"]) for e in rows("input_errors")],
                 duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
                             for d in rows("storyline_duplicates")],
-                **verification_from(rows),
+                **(verification_from(rows) if verification else {}),
             )
 
     def _rows(self, conn: Connection, table: str) -> Iterator[Row]:

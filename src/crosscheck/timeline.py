@@ -41,9 +41,9 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import cache
 from importlib import resources
-from typing import Callable, Iterable, Literal, Protocol, Sequence
+from typing import Callable, Iterable, Literal, Mapping, Protocol, Sequence
 
-from crosscheck.models import ArticleRecord, Storyline
+from crosscheck.models import ArticleRecord, ArticleSummary, Storyline
 
 How = Literal["mention", "event", "published"]
 WORD = re.compile(r"\w+")
@@ -126,47 +126,50 @@ class Timeline:
 
 
 # --------------------------------------------------------------------------- step 1
-def article_origins(records: Sequence[ArticleRecord], storyline: Storyline | None) -> dict[str, str]:
+def article_origins(records: Iterable[ArticleRecord], storyline: Storyline | None) -> dict[str, str]:
     """Independent origin of each article: its outlet, else the origin of the article it
     re-posts, else the article itself (unknown outlets are not merged)."""
     summary = {a.id: a for a in storyline.articles} if storyline else {}
-    out: dict[str, str] = {}
-    for r in records:
-        a = summary.get(r.id)
-        root = r.id
-        seen = {root}
-        while a is not None and a.same_origin_as and a.same_origin_as not in seen:
-            root = a.same_origin_as
-            seen.add(root)
-            a = summary.get(root)
-        outlet = (summary[root].outlet if root in summary else None) or (r.source.outlet if root == r.id else None)
-        out[r.id] = f"outlet:{outlet.lower()}" if outlet else f"article:{root}"
-    return out
+    return {r.id: article_origin(r.id, summary, r.source.outlet) for r in records}
 
 
-def collect(records: Sequence[ArticleRecord], storyline: Storyline | None = None, *,
+def article_origin(article: str, summary: Mapping[str, ArticleSummary], outlet: str | None = None) -> str:
+    """``article_origins`` for one article; ``outlet``: its own source's, used when the
+    storyline does not summarise it."""
+    a, root, seen = summary.get(article), article, {article}
+    while a is not None and a.same_origin_as and a.same_origin_as not in seen:
+        root = a.same_origin_as
+        seen.add(root)
+        a = summary.get(root)
+    name = (summary[root].outlet if root in summary else None) or (outlet if root == article else None)
+    return f"outlet:{name.lower()}" if name else f"article:{root}"
+
+
+def collect(records: Iterable[ArticleRecord], storyline: Storyline | None = None, *,
             since: dt.date | None = None, until: dt.date | None = None) -> list[DatedSentence]:
     """Step 1: candidate sentences of the articles published in [since, until] (when
-    given; articles with an unknown publication day are kept)."""
+    given; articles with an unknown publication day are kept). ``records`` are read
+    once, so a stream (``Store.iter_records``) serves: only the candidates are held."""
     cfg = config()
-    origins = article_origins(records, storyline)
-    events = _event_index(storyline, origins)
+    summary = {a.id: a for a in storyline.articles} if storyline else {}
+    events = _event_index(storyline, summary)
     out: list[DatedSentence] = []
     for r in records:
         pub = r.published.value.as_date() if r.published.value is not None else None
         if pub is not None and ((since and pub < since) or (until and pub > until)):
             continue
-        out.extend(_article_candidates(r, pub, origins[r.id], events.get(r.id, []),
+        out.extend(_article_candidates(r, pub, article_origin(r.id, summary, r.source.outlet), events.get(r.id, []),
                                        cfg["clip_sentences"], cfg["published_days"]))
     return sorted(set(out), key=lambda c: (c.date, c.article, c.position, c.how))
 
 
-def _event_index(storyline: Storyline | None, origins: dict[str, str]) -> dict[str, list[tuple[int, str, dt.date | None, int]]]:
+def _event_index(storyline: Storyline | None, summary: Mapping[str, ArticleSummary]
+                 ) -> dict[str, list[tuple[int, str, dt.date | None, int]]]:
     """Per article: (body start of the evidence sentence, event id, event day, sources)."""
     out: dict[str, list] = defaultdict(list)
     for ev in storyline.events if storyline else []:
         day = ev.date.as_date() if ev.date is not None else None
-        sources = len({origins.get(m.article, f"article:{m.article}") for m in ev.mentions})
+        sources = len({article_origin(m.article, summary) for m in ev.mentions})
         for m in ev.mentions:
             out[m.article].append((m.body_start, ev.id, day, sources))
     return {a: sorted(v, key=lambda x: (x[0], x[1])) for a, v in out.items()}
