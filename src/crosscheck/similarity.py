@@ -64,7 +64,7 @@ class VerifyLexicon:
         return a is not None and b is not None and frozenset((a, b)) in self.antonyms
 
 
-@dataclass
+@dataclass(slots=True)
 class ClaimView:
     """A claim with everything comparison needs, resolved at storyline time."""
 
