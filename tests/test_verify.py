@@ -298,3 +298,24 @@ def test_embeddings_strategy_end_to_end_when_installed(tmp_path):
         st = process([ROOT / "examples" / "harbor-accord"], store, settings).storyline
     contra = [r for r in st.relations if r.type == "contradicts"]
     assert any({a[:2] for a in r.articles} == {"03", "04"} for r in contra)
+
+
+def test_export_reads_claims_from_the_store_and_writes_the_run_s_files(tmp_path):
+    """``crosscheck export`` loads the storyline without its claims and clusters and reads
+    them from the store as it writes: the same bytes as the run's outputs."""
+    from crosscheck.cli import main
+    from crosscheck.core import process, write_outputs
+    from crosscheck.store import Store
+
+    db = tmp_path / "v.db"
+    with Store(f"sqlite:///{db}") as store:
+        res = process([FIXTURES], store)
+        assert store.load_storyline(claims=False).claims == []
+    write_outputs(res.storyline, tmp_path / "run")
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "exported"), "-q"]) == 0
+    for name in ("storyline.json", "report.html"):
+        assert (tmp_path / "exported" / name).read_bytes() == (tmp_path / "run" / name).read_bytes(), name
+    data = json.loads((tmp_path / "exported" / "storyline.json").read_text("utf-8"))
+    assert data["claims"] and data["claim_clusters"] and data["counts"]["claims"] == len(data["claims"])
+    assert any(r["type"] == "contradicts" for r in data["relations"])
+    assert "Where sources disagree" in (tmp_path / "exported" / "report.html").read_text("utf-8")

@@ -154,21 +154,25 @@ def _build(args, reporter) -> int:
 
 
 def _export(args, reporter) -> int:
-    from crosscheck.export import write_json
+    """The stored storyline without its claims and clusters, which are read from the
+    store as the files are written (``StoredVerification``): they are most of it."""
+    from crosscheck.export import storyline_to_dict, write_json
     from crosscheck.render import write_report
     from crosscheck.store import Store
 
     with Store(args.db) as store:
-        storyline = store.load_storyline()
-    if storyline is None:
-        reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
-        return EXIT_NOTHING
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    if args.format in ("json", "both"):
-        write_json(storyline, out / "storyline.json")
-    if args.format in ("html", "both"):
-        write_report(storyline, out / "report.html")
+        storyline = store.load_storyline(claims=False)
+        if storyline is None:
+            reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
+            return EXIT_NOTHING
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        with store.verification_reader() as source:
+            data = storyline_to_dict(storyline, lazy=True, source=source)  # one view serves both files
+            if args.format in ("json", "both"):
+                write_json(storyline, out / "storyline.json", data)
+            if args.format in ("html", "both"):
+                write_report(storyline, out / "report.html", data=data)
     reporter.summary(f"exported {len(storyline.events)} events to {out}")
     return EXIT_OK
 

@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from crosscheck.export_claims import Records, event_verification, verification_counts, verification_dict
+from crosscheck.export_claims import ClaimSource, Records, event_verification, verification_counts, verification_dict
 from crosscheck.models import (
     ArticleSummary,
     DuplicateRecord,
@@ -131,10 +131,12 @@ def _entity_events(events: list[Event]) -> dict[str, list[str]]:
     return out
 
 
-def storyline_to_dict(storyline: Storyline, lazy: bool = False) -> dict[str, Any]:
+def storyline_to_dict(storyline: Storyline, lazy: bool = False, source: ClaimSource | None = None) -> dict[str, Any]:
     """The storyline.json document (see the module docstring for the guarantees). With
     ``lazy`` its claims and claim clusters are ``export_claims.Records`` (made when read:
-    what ``write_json`` and the report need, without every claim's dict at once)."""
+    what ``write_json`` and the report need, without every claim's dict at once); with
+    ``source``, read from there (a stored storyline loaded without them: ``crosscheck
+    export``)."""
     articles = sorted(storyline.articles, key=lambda a: natural_key(a.id))
     entities = sorted(storyline.entities, key=lambda e: natural_key(e.id))
     events = sorted_events(storyline)
@@ -142,13 +144,14 @@ def storyline_to_dict(storyline: Storyline, lazy: bool = False) -> dict[str, Any
     names = {e.id: e.name for e in entities}
     by_entity = _entity_events(events)
     verdicts = {v.subject: v for v in storyline.verdicts}
+    verification = verification_dict(storyline, lazy, source)  # claims, relations, claim_clusters, outlet_profiles
     return {
         "schema_version": SCHEMA_VERSION,
         "counts": {
             "articles": len(articles), "entities": len(entities), "events": len(events),
             "outlets": len({a.outlet for a in articles if a.outlet}),
             "duplicates": len(storyline.duplicates), "errors": len(storyline.errors),
-            **verification_counts(storyline),
+            **verification_counts(storyline, len(verification["claims"]) if source else None),
         },
         "articles": [_article(a) for a in articles],
         "entities": [_entity(e, by_entity.get(e.id, [])) for e in entities],
@@ -156,7 +159,7 @@ def storyline_to_dict(storyline: Storyline, lazy: bool = False) -> dict[str, Any
         "duplicates": [_duplicate(d) for d in sorted(
             storyline.duplicates, key=lambda d: (natural_key(d.article), natural_key(d.same_as)))],
         "errors": [_error(e) for e in sorted(storyline.errors, key=lambda e: (e.path, e.reason))],
-        **verification_dict(storyline, lazy),  # claims, relations, claim_clusters, outlet_profiles
+        **verification,
     }
 
 

@@ -8,7 +8,7 @@ file and the HTML report read.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Generic, Iterator, Mapping, Sequence, TypeVar
+from typing import Any, Callable, Generic, Iterator, Mapping, Protocol, Sequence, TypeVar
 
 from crosscheck.models import Claim, ClaimCluster, Event, OutletProfile, Relation, Storyline, Verdict
 
@@ -65,16 +65,19 @@ def event_verification(e: Event, verdicts: Mapping[str, Verdict], outlets: Mappi
 
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 class Records(Generic[T]):
     """Records of the storyline as dicts, each made when it is read and not kept: what
     ``verification_dict(lazy=True)`` gives for claims and clusters (the bulk of a large
     storyline's dict view: ~40 MB at 4,450 BBC articles), for writers that read them once
-    in order (storyline.json) or look a few up by id (the report's quotes)."""
+    in order (storyline.json) or look a few up by id (the report's quotes). ``lookup``:
+    an item by id (default: an index of ``items``, built on the first ``get``)."""
 
-    def __init__(self, items: Sequence[T], make: Callable[[T], dict[str, Any]]) -> None:
-        self._items, self._make = items, make
+    def __init__(self, items: SizedIterable[T], make: Callable[[T], dict[str, Any]],
+                 lookup: Callable[[str], T | None] | None = None) -> None:
+        self._items, self._make, self._lookup = items, make, lookup
         self._by_id: dict[str, T] | None = None
 
     def __len__(self) -> int:
@@ -85,21 +88,74 @@ class Records(Generic[T]):
 
     def get(self, key: str) -> dict[str, Any] | None:
         """The record whose item has id ``key``, made afresh; None when there is none."""
-        if self._by_id is None:
-            self._by_id = {item.id: item for item in self._items}  # type: ignore[attr-defined]
-        item = self._by_id.get(key)
+        if self._lookup is not None:
+            item = self._lookup(key)
+        else:
+            if self._by_id is None:
+                self._by_id = {item.id: item for item in self._items}  # type: ignore[attr-defined]
+            item = self._by_id.get(key)
         return None if item is None else self._make(item)
 
 
-def verification_dict(st: Storyline, lazy: bool = False) -> dict[str, Any]:
+class SizedIterable(Protocol[T_co]):
+    def __len__(self) -> int: ...
+
+    def __iter__(self) -> Iterator[T_co]: ...
+
+
+class ClaimSource(Protocol):
+    """Where a storyline's claims and clusters are read from when it does not hold them
+    (``store_claims.StoredVerification``): light keys to order by, objects by handle."""
+
+    def claim_index(self) -> list[tuple[str, int, int, str, int]]: ...  # (article, start, end, id, handle)
+
+    def cluster_index(self) -> list[tuple[str, int]]: ...  # (id, handle)
+
+    def claims_at(self, handles: Sequence[int]) -> list[Claim]: ...
+
+    def clusters_at(self, handles: Sequence[int]) -> list[ClaimCluster]: ...
+
+    def claim(self, claim_id: str) -> Claim | None: ...
+
+
+class _Handles(Generic[T]):
+    """Items read from a ``ClaimSource`` in the order of ``handles``, a chunk at a time,
+    afresh on each pass: only one chunk is alive at once."""
+
+    CHUNK = 1000
+
+    def __init__(self, handles: list[int], read: Callable[[Sequence[int]], list[T]]) -> None:
+        self._handles, self._read = handles, read
+
+    def __len__(self) -> int:
+        return len(self._handles)
+
+    def __iter__(self) -> Iterator[T]:
+        for k in range(0, len(self._handles), self.CHUNK):
+            yield from self._read(self._handles[k:k + self.CHUNK])
+
+
+def _claim_order(article: str, start: int, end: int, claim_id: str) -> tuple:
+    return (_natural(article), start, end, _natural(claim_id))
+
+
+def verification_dict(st: Storyline, lazy: bool = False, source: ClaimSource | None = None) -> dict[str, Any]:
     """The top-level keys storyline.json gains; with ``lazy``, claims and clusters as
-    ``Records`` (the same dicts, made when read)."""
+    ``Records`` (the same dicts, made when read); with ``source``, read from it in the
+    same order instead of from ``st`` (which then holds none: ``Records`` always)."""
     outlets = {a.id: a.outlet for a in st.articles}
-    claims = sorted(st.claims, key=lambda c: (_natural(c.article), c.start, c.end, _natural(c.id)))
     relations = sorted(st.relations, key=lambda r: (r.type, [_natural(c) for c in r.claims]))
-    clusters = sorted(st.clusters, key=lambda c: _natural(c.id))
-    claim_records = Records(claims, lambda c: claim_dict(c, outlets))
-    cluster_records = Records(clusters, cluster_dict)
+    if source is None:
+        claim_records: Records = Records(sorted(st.claims, key=lambda c: _claim_order(c.article, c.start, c.end, c.id)),
+                                         lambda c: claim_dict(c, outlets))
+        cluster_records: Records = Records(sorted(st.clusters, key=lambda c: _natural(c.id)), cluster_dict)
+    else:
+        lazy = True
+        claims = sorted(source.claim_index(), key=lambda k: _claim_order(*k[:4]))
+        clusters = sorted(source.cluster_index(), key=lambda k: _natural(k[0]))
+        claim_records = Records(_Handles([k[-1] for k in claims], source.claims_at),
+                                lambda c: claim_dict(c, outlets), source.claim)
+        cluster_records = Records(_Handles([k[-1] for k in clusters], source.clusters_at), cluster_dict)
     return {
         "claims": claim_records if lazy else list(claim_records),
         "relations": [relation_dict(r) for r in relations],
@@ -108,9 +164,10 @@ def verification_dict(st: Storyline, lazy: bool = False) -> dict[str, Any]:
     }
 
 
-def verification_counts(st: Storyline) -> dict[str, int]:
+def verification_counts(st: Storyline, claims: int | None = None) -> dict[str, int]:
+    """``claims``: their number when ``st`` does not hold them (read from a ``ClaimSource``)."""
     return {
-        "claims": len(st.claims),
+        "claims": len(st.claims) if claims is None else claims,
         "corroborations": sum(1 for r in st.relations if r.type == "corroborates"),
         "contradictions": sum(1 for r in st.relations if r.type == "contradicts"),
         "contested_events": sum(1 for v in st.verdicts if v.status == "contested"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from contextlib import contextmanager
 from functools import partial
 from typing import Iterable, Iterator, Sequence
 
@@ -25,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
 from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
-from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, verification_from
+from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, StoredVerification, verification_from
 from crosscheck.store_rows import (
     Row, article_row, child_rows, chunks, group, grouped, mention_from, pdate, record_from, storyline_rows, summary_from,
 )
@@ -463,9 +464,10 @@ class Store:
             return {name: conn.execute(select(func.count()).select_from(self._t[name])).scalar() or 0
                     for name in tables or ("storyline_articles", "entities", "events")}
 
-    def load_storyline(self, *, verification: bool = True) -> Storyline | None:
+    def load_storyline(self, *, verification: bool = True, claims: bool = True) -> Storyline | None:
         """The last saved storyline, or None when none was saved; ``verification=False``:
-        without claims, relations, clusters, verdicts and outlet profiles (left empty).
+        without claims, relations, clusters, verdicts and outlet profiles (left empty);
+        ``claims=False``: without claims and claim clusters (``verification_reader`` reads them).
 
         Table by table, each made into objects as its rows are read: reading every table's
         rows first held the whole stored storyline twice at the peak (as row dicts, then as
@@ -494,8 +496,15 @@ class Store:
                 errors=[InputError(e["path"], e["reason"]) for e in rows("input_errors")],
                 duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
                             for d in rows("storyline_duplicates")],
-                **(verification_from(rows) if verification else {}),
+                **(verification_from(rows, claims) if verification else {}),
             )
+
+    @contextmanager
+    def verification_reader(self) -> Iterator[StoredVerification]:
+        """The stored storyline's claims and clusters, read as they are asked for (see
+        ``StoredVerification``), while the block runs."""
+        with self._engine.connect() as conn:
+            yield StoredVerification(conn, self._t)
 
     def _rows(self, conn: Connection, table: str) -> Iterator[Row]:
         """A storyline table's rows in saved order, one at a time (``_select`` lists them all)."""

@@ -13,9 +13,9 @@ import datetime as _dt
 import json
 from itertools import chain
 from sys import intern
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimCluster, ClaimKeys, OutletProfile, PartialDate, Relation, Storyline, Verdict
@@ -248,19 +248,81 @@ def _numbered(rows: Iterable[Row]) -> Iterator[Row]:
         yield row
 
 
-def verification_from(rows: Callable[[str], Iterable[Row]]) -> dict[str, Any]:
+def verification_from(rows: Callable[[str], Iterable[Row]], claims: bool = True) -> dict[str, Any]:
     """Storyline fields (claims, relations, clusters, verdicts, outlet_profiles) from each
-    table's rows (``rows(name)``, in saved order), read one table at a time."""
-    verdicts = {(r["subject_kind"], r["subject"]): _verdict_from(r) for r in rows("verdicts")}
+    table's rows (``rows(name)``, in saved order), read one table at a time; ``claims=False``:
+    without claims and claim clusters (see ``StoredVerification``)."""
+    verdicts = {(r["subject_kind"], r["subject"]): _verdict_from(r) for r in rows("verdicts")
+                if claims or r["subject_kind"] == "event"}
     return {
-        "claims": [claim_from(r, r["article_id"]) for r in rows("storyline_claims")],
+        "claims": [claim_from(r, r["article_id"]) for r in rows("storyline_claims")] if claims else [],
         "relations": [relation_from(r) for r in rows("claim_relations")],
         "clusters": [
             ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts.pop(("cluster", r["id"])), r["event"])
-            for r in rows("claim_clusters")],
+            for r in rows("claim_clusters")] if claims else [],
         "verdicts": [v for (kind, _), v in verdicts.items() if kind == "event"],  # in saved order
         "outlet_profiles": sorted((  # by name, as a build writes them (an increment appends new outlets)
             OutletProfile(r["outlet"], r["articles"], r["claims"], r["own_voice"], r["attributed"],
                           r["unnamed_sources"], r["sole_source"], r["sole_source_share"])
             for r in rows("outlet_profiles")), key=lambda p: p.outlet.casefold()),
     }
+
+
+class StoredVerification:
+    """A stored storyline's claims and claim clusters, read when asked for instead of
+    loaded with it (``Store.load_storyline(claims=False)``): what ``crosscheck export``
+    writes them from (``export_claims.verification_dict(source=)``).
+
+    Why: claims and clusters (with their verdicts) are the bulk of a stored storyline
+    (most clusters hold one claim); an export reads each once, in its own order, and
+    looks a few hundred claims up by id. ``claim_index``/``cluster_index`` give the light keys
+    the caller orders by; ``claims_at``/``clusters_at`` read objects by handle (a row's
+    position), at most ``READ_CHUNK`` per query."""
+
+    READ_CHUNK = 500
+
+    def __init__(self, conn: Connection, tables: Mapping[str, Table]) -> None:
+        self._conn, self._t = conn, tables
+
+    def claim_index(self) -> list[tuple[str, int, int, str, int]]:
+        """(article, start, end, claim id, handle) of every stored storyline claim."""
+        t = self._t["storyline_claims"]
+        return [tuple(r) for r in self._conn.execute(  # type: ignore[misc]
+            select(t.c.article_id, t.c.start_char, t.c.end_char, t.c.claim_id, t.c.position).order_by(t.c.position))]
+
+    def cluster_index(self) -> list[tuple[str, int]]:
+        """(cluster id, handle) of every stored claim cluster."""
+        t = self._t["claim_clusters"]
+        return [tuple(r) for r in self._conn.execute(  # type: ignore[misc]
+            select(t.c.id, t.c.position).order_by(t.c.position))]
+
+    def claims_at(self, handles: Sequence[int]) -> list[Claim]:
+        return [claim_from(r, r["article_id"]) for r in self._at("storyline_claims", handles)]
+
+    def clusters_at(self, handles: Sequence[int]) -> list[ClaimCluster]:
+        return self._clusters(self._at("claim_clusters", handles))
+
+    def claim(self, claim_id: str) -> Claim | None:
+        t = self._t["storyline_claims"]
+        row = self._conn.execute(select(t).where(t.c.claim_id == claim_id).order_by(t.c.position)).mappings().first()
+        return None if row is None else claim_from(dict(row), row["article_id"])
+
+    def _at(self, table: str, handles: Sequence[int]) -> list[Row]:
+        """The rows at ``handles``, in that order."""
+        t = self._t[table]
+        found: dict[int, Row] = {}
+        for k in range(0, len(handles), self.READ_CHUNK):
+            chunk = list(handles[k:k + self.READ_CHUNK])
+            found.update((r["position"], dict(r)) for r in self._conn.execute(
+                select(t).where(t.c.position.in_(chunk))).mappings())
+        return [found[h] for h in handles if h in found]
+
+    def _clusters(self, rows: list[Row]) -> list[ClaimCluster]:
+        t = self._t["verdicts"]
+        verdicts: dict[str, Verdict] = {}
+        ids = [r["id"] for r in rows]
+        for k in range(0, len(ids), self.READ_CHUNK):
+            stmt = select(t).where(t.c.subject_kind == "cluster", t.c.subject.in_(ids[k:k + self.READ_CHUNK]))
+            for r in self._conn.execute(stmt.order_by(t.c.position)).mappings():  # the last saved wins, as on load
+                verdicts[r["subject"]] = _verdict_from(dict(r))
+        return [ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts[r["id"]], r["event"]) for r in rows]
