@@ -298,3 +298,26 @@ def test_a_cluster_that_becomes_a_candidate_as_the_window_moves_is_read_then(tmp
     monkeypatch.setattr(verify, "VerifyConfig", partial(verify.VerifyConfig, recent_per_key=2, max_clusters=1))
     result, _after, _full, _added = _increment(tmp_path, FILES[3:6])
     assert result.verified, result.verification
+
+
+def test_cli_run_incremental_writes_its_files_from_the_store(tmp_path, monkeypatch):
+    """``crosscheck run --incremental`` writes storyline.json and report.html from the store
+    with claims and clusters read as written (the storyline is never loaded with them):
+    the files ``export`` writes, but listing this run's rejected inputs."""
+    from crosscheck.cli import main
+
+    db = _cli_store(tmp_path, "run.db")
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 not an article")
+    loads = []
+    original = Store.load_storyline
+    monkeypatch.setattr(Store, "load_storyline", lambda self, **k: loads.append(k) or original(self, **k))
+    assert main(["run", str(CORPUS), str(bad), "--db", db, "--incremental", "--out", str(tmp_path / "run"), "-q"]) == 3
+    assert loads == [{"claims": False}]
+    monkeypatch.undo()
+    assert main(["export", "--db", db, "--out", str(tmp_path / "export"), "-q"]) == 0
+    ran, exported = (json.loads((tmp_path / d / "storyline.json").read_text("utf-8")) for d in ("run", "export"))
+    assert [e["path"] for e in ran["errors"]] == [str(bad)] and ran["counts"]["errors"] == 1
+    assert ran["claims"] and ran["claim_clusters"]
+    assert {**ran, "errors": [], "counts": {**ran["counts"], "errors": 0}} == exported
+    assert (tmp_path / "run" / "report.html").stat().st_size > 0

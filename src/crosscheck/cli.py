@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args, reporter) -> int:
-    from crosscheck.core import process, write_outputs
+    from crosscheck.core import process, write_outputs, write_stored_outputs
     from crosscheck.nlp import DeviceUnavailable, use_device
     from crosscheck.settings import Settings
     from crosscheck.store import Store
@@ -108,12 +108,14 @@ def _run(args, reporter) -> int:
     with Store(args.db) as store, reporter.progress() as progress:
         settings = Settings(db_url=args.db, workers=args.workers, engine=args.engine, engine_address=args.address,
                             device=args.device, batch_size=args.batch_size, incremental=args.incremental)
-        result = process([p for p in args.paths if p not in missing], store, settings, progress,
-                         read_back=args.command == "run")
+        # An increment is not read back: `run` writes its files from the store (write_stored_outputs)
+        result = process([p for p in args.paths if p not in missing], store, settings, progress, read_back=False)
         s = result.storyline
         c = {"storyline_articles": len(s.articles), "entities": len(s.entities), "events": len(s.events)} if s \
-            else store.counts()  # an incremental ingest: not read back
+            else store.counts()  # an incremental update
         n = (c["storyline_articles"], c["entities"], c["events"])
+        if args.command == "run" and s is None:
+            write_stored_outputs(store, args.out, errors=result.errors)
     for err in result.errors:
         reporter.error(err.line())
     if result.redated:  # the new articles' stated dates moved the inferred dates of stored ones
@@ -125,8 +127,9 @@ def _run(args, reporter) -> int:
     if inc is not None and result.added:  # --incremental: what it did, or why the storyline was rebuilt instead
         reporter.info(inc.summary() if inc.verified else f"not verified incrementally ({inc.reason}): rebuilt the storyline")
     if args.command == "run":
-        json_path, html_path = write_outputs(result.storyline, args.out)
-        reporter.info(f"wrote {json_path} and {html_path}")
+        if s is not None:
+            write_outputs(s, args.out)
+        reporter.info(f"wrote {Path(args.out) / 'storyline.json'} and {Path(args.out) / 'report.html'}")
     reporter.summary(f"{len(result.added)} articles added, {result.skipped} already stored, {len(result.errors) + len(missing)} rejected; store has {n[0]} articles, {n[1]} entities, {n[2]} events ({args.db})")
     if not result.added and not n[0]:
         return EXIT_NOTHING
@@ -154,25 +157,16 @@ def _build(args, reporter) -> int:
 
 
 def _export(args, reporter) -> int:
-    """The stored storyline without its claims and clusters, which are read from the
-    store as the files are written (``StoredVerification``): they are most of it."""
-    from crosscheck.export import storyline_to_dict, write_json
-    from crosscheck.render import write_report
+    from crosscheck.core import write_stored_outputs
     from crosscheck.store import Store
 
+    out = Path(args.out)
+    formats = ("json", "html") if args.format == "both" else (args.format,)
     with Store(args.db) as store:
-        storyline = store.load_storyline(claims=False)
-        if storyline is None:
-            reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
-            return EXIT_NOTHING
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        with store.verification_reader() as source:
-            data = storyline_to_dict(storyline, lazy=True, source=source)  # one view serves both files
-            if args.format in ("json", "both"):
-                write_json(storyline, out / "storyline.json", data)
-            if args.format in ("html", "both"):
-                write_report(storyline, out / "report.html", data=data)
+        storyline = write_stored_outputs(store, out, formats=formats)
+    if storyline is None:
+        reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
+        return EXIT_NOTHING
     reporter.summary(f"exported {len(storyline.events)} events to {out}")
     return EXIT_OK
 

@@ -331,6 +331,33 @@ def run(
     return result.storyline
 
 
+def write_stored_outputs(store: Store, out: str | Path, *, formats: Sequence[str] = ("json", "html"),
+                         errors: Sequence[InputError] | None = None) -> Storyline | None:
+    """Write the stored storyline's files into ``out`` (``formats``: "json" for
+    storyline.json, "html" for report.html) without loading its claims and clusters:
+    they are read from the store as the files are written (``Store.verification_reader``),
+    the same bytes as ``write_outputs`` of the whole storyline. ``errors``: the input
+    errors to list instead of the stored ones (a run's own). Returns the storyline as
+    loaded (without claims and clusters), or None when none is stored."""
+    from crosscheck.export import storyline_to_dict, write_json
+    from crosscheck.render import write_report
+
+    storyline = store.load_storyline(claims=False)
+    if storyline is None:
+        return None
+    if errors is not None:
+        storyline = replace(storyline, errors=list(errors))
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with store.verification_reader() as source:
+        data = storyline_to_dict(storyline, lazy=True, source=source)  # one view serves both files
+        if "json" in formats:
+            write_json(storyline, out / "storyline.json", data)
+        if "html" in formats:
+            write_report(storyline, out / "report.html", data=data)
+    return storyline
+
+
 def write_outputs(storyline: Storyline, out: str | Path) -> tuple[Path, Path]:
     """Write storyline.json and report.html into ``out`` (one dict view serves both)."""
     from crosscheck.export import storyline_to_dict, write_json
