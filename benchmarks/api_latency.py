@@ -6,7 +6,8 @@ For each store: the storyline page (``/``), the storyline endpoints (``/api/v1/t
 baseline, measured in the same run on the same store, is what serving the storyline
 cost before the web app: loading the whole stored storyline and turning it into the
 storyline.json dict (``Store.load_storyline`` + ``export.storyline_to_dict``, what
-``crosscheck export`` does). The ratio says how many times faster the paged endpoint is.
+``crosscheck export`` did before it read the claims from the store as it writes them).
+The ratio says how many times faster the paged endpoint is.
 
 Usage (a store per ``--store NAME=URL``; the sample corpus is built into a temp store
 when no store is given for it):
