@@ -67,6 +67,20 @@ def test_same_storyline_as_sqlite(built):
         assert a.load_record("03-meridian-review-accord-signed") == b.load_record("03-meridian-review-accord-signed")
 
 
+def test_export_reads_the_claims_from_postgres_as_it_writes(built, tmp_path):
+    """``crosscheck export`` on PostgreSQL (claims and clusters read in export order as the
+    files are written) gives the bytes of the whole loaded storyline's outputs."""
+    from crosscheck.cli import main
+    from crosscheck.core import write_outputs
+
+    pg_url, _ = built
+    with Store(pg_url) as store:
+        write_outputs(store.load_storyline(), tmp_path / "whole")
+    assert main(["export", "--db", pg_url, "--out", str(tmp_path / "read"), "-q"]) == 0
+    for name in ("storyline.json", "report.html"):
+        assert (tmp_path / "read" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
+
+
 @pytest.fixture(scope="module")
 def client(built):
     pytest.importorskip("fastapi")
