@@ -14,6 +14,7 @@ one of those claims is contradicted.
 from __future__ import annotations
 
 from collections import defaultdict
+from sys import intern
 from typing import Mapping, Sequence
 
 from crosscheck.models import ArticleSummary, ClaimCluster, Event, OutletProfile, Relation, Verdict
@@ -65,7 +66,10 @@ def cluster_verdict(cid: str, members: Sequence[ClaimView], relations: Sequence[
     return Verdict(
         subject=cid, status=status, independent_sources=len(origins), origins=origins,
         supporting=outlets, disputing=against if contested else [],
-        explanation=_explain(status, origins, against_origins if contested else [], len({m.claim.article for m in plus})),
+        # one string per distinct text: most clusters are one article's single claim, and
+        # all of that article's say "single source: <its origin>"
+        explanation=intern(_explain(status, origins, against_origins if contested else [],
+                                    len({m.claim.article for m in plus}))),
         supporting_claims=[m.id for m in plus], disputing_claims=[m.id for m in minus] if contested else [],
     )
 

@@ -444,9 +444,10 @@ def _who(v: ClaimView) -> str:
 def _short(text: str, limit: int = 130) -> str:
     """A long claim as its beginning and its end ("they had proposed closer … but were
     rebuffed by Washington"): the verb that decided the stance is often last."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return text if flat == text else flat  # the claim's own string where it is the same (one per cluster)
+    text = flat
     head = text[: int(limit * 0.55)].rsplit(" ", 1)[0]
     tail = text[-int(limit * 0.4):].split(" ", 1)[-1]
     return f"{head} … {tail}"
