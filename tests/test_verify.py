@@ -310,7 +310,14 @@ def test_export_reads_claims_from_the_store_and_writes_the_run_s_files(tmp_path)
     db = tmp_path / "v.db"
     with Store(f"sqlite:///{db}") as store:
         res = process([FIXTURES], store)
-        assert store.load_storyline(claims=False).claims == []
+        with store.storyline_reader() as (without, source):
+            assert without.claims == [] and without.clusters == [] and without.events
+            n = len(source.claim_index())
+            with Store(f"sqlite:///{db}") as other, other.engine.begin() as conn:  # an update commits meanwhile
+                conn.execute(other.table("storyline_claims").delete())
+            assert len(source.claim_index()) == n > 0  # the reader keeps the state it began with
+        assert store.load_storyline().claims == []  # (the update did happen)
+        store.save_storyline(res.storyline)
     write_outputs(res.storyline, tmp_path / "run")
     assert main(["export", "--db", str(db), "--out", str(tmp_path / "exported"), "-q"]) == 0
     for name in ("storyline.json", "report.html"):

@@ -335,21 +335,20 @@ def write_stored_outputs(store: Store, out: str | Path, *, formats: Sequence[str
                          errors: Sequence[InputError] | None = None) -> Storyline | None:
     """Write the stored storyline's files into ``out`` (``formats``: "json" for
     storyline.json, "html" for report.html) without loading its claims and clusters:
-    they are read from the store as the files are written (``Store.verification_reader``),
+    they are read from the store as the files are written (``Store.storyline_reader``),
     the same bytes as ``write_outputs`` of the whole storyline. ``errors``: the input
     errors to list instead of the stored ones (a run's own). Returns the storyline as
     loaded (without claims and clusters), or None when none is stored."""
     from crosscheck.export import storyline_to_dict, write_json
     from crosscheck.render import write_report
 
-    storyline = store.load_storyline(claims=False)
-    if storyline is None:
-        return None
-    if errors is not None:
-        storyline = replace(storyline, errors=list(errors))
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    with store.verification_reader() as source:
+    with store.storyline_reader() as (storyline, source):
+        if storyline is None:
+            return None
+        if errors is not None:
+            storyline = replace(storyline, errors=list(errors))
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
         data = storyline_to_dict(storyline, lazy=True, source=source)  # one view serves both files
         if "json" in formats:
             write_json(storyline, out / "storyline.json", data)

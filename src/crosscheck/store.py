@@ -464,47 +464,59 @@ class Store:
             return {name: conn.execute(select(func.count()).select_from(self._t[name])).scalar() or 0
                     for name in tables or ("storyline_articles", "entities", "events")}
 
-    def load_storyline(self, *, verification: bool = True, claims: bool = True) -> Storyline | None:
+    def load_storyline(self, *, verification: bool = True) -> Storyline | None:
         """The last saved storyline, or None when none was saved; ``verification=False``:
-        without claims, relations, clusters, verdicts and outlet profiles (left empty);
-        ``claims=False``: without claims and claim clusters (``verification_reader`` reads them).
+        without claims, relations, clusters, verdicts and outlet profiles (left empty).
 
         Table by table, each made into objects as its rows are read: reading every table's
         rows first held the whole stored storyline twice at the peak (as row dicts, then as
         objects; 2,125 BBC articles: 303 MB above the caller)."""
-        with self._engine.connect() as conn:
-            if conn.execute(select(self._t["storyline"].c.id)).first() is None:
-                return None
-            rows = partial(self._rows, conn)
-            originals = self._originals(conn)
-            articles = [summary_from(r, originals) for r in rows("storyline_articles")]
-            del originals
-            aliases = grouped(rows("entity_aliases"), "entity_id", lambda a: a["alias"])
-            refs = grouped(rows("entity_refs"), "entity_id",
-                           lambda r: EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"]))
-            entities = [Entity(e["id"], e["name"], e["type"], aliases.pop(e["id"], []), json.loads(e["articles"]),
-                               _in_text_order(refs.pop(e["id"], [])))
-                        for e in rows("entities")]
-            del aliases, refs
-            links = grouped(rows("event_mention_links"), "event_id", lambda m: mention_from(m, m["article_id"]))
-            events = [Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
-                            json.loads(ev["places"]), links.pop(ev["id"], []))
-                      for ev in rows("events")]
-            del links
-            return Storyline(
-                articles=articles, entities=entities, events=events,
-                errors=[InputError(e["path"], e["reason"]) for e in rows("input_errors")],
-                duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
-                            for d in rows("storyline_duplicates")],
-                **(verification_from(rows, claims) if verification else {}),
-            )
+        with self._snapshot() as conn:
+            return self._load(conn, verification, claims=True)
 
     @contextmanager
-    def verification_reader(self) -> Iterator[StoredVerification]:
-        """The stored storyline's claims and clusters, read as they are asked for (see
-        ``StoredVerification``), while the block runs."""
+    def storyline_reader(self) -> Iterator[tuple[Storyline | None, StoredVerification]]:
+        """The stored storyline without its claims and claim clusters (None: none saved), and
+        a reader of those (``StoredVerification``) that serves while the block runs, both
+        from one read snapshot: an update committed meanwhile is in neither."""
+        with self._snapshot() as conn:
+            yield self._load(conn, True, claims=False), StoredVerification(conn, self._t)
+
+    @contextmanager
+    def _snapshot(self) -> Iterator[Connection]:
+        """A connection whose reads see one state of the store: SQLite's read transaction
+        (WAL) does; PostgreSQL's default (read committed) gives each statement its own."""
         with self._engine.connect() as conn:
-            yield StoredVerification(conn, self._t)
+            if conn.dialect.name == "postgresql":
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            yield conn
+
+    def _load(self, conn: Connection, verification: bool, claims: bool) -> Storyline | None:
+        if conn.execute(select(self._t["storyline"].c.id)).first() is None:
+            return None
+        rows = partial(self._rows, conn)
+        originals = self._originals(conn)
+        articles = [summary_from(r, originals) for r in rows("storyline_articles")]
+        del originals
+        aliases = grouped(rows("entity_aliases"), "entity_id", lambda a: a["alias"])
+        refs = grouped(rows("entity_refs"), "entity_id",
+                       lambda r: EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"]))
+        entities = [Entity(e["id"], e["name"], e["type"], aliases.pop(e["id"], []), json.loads(e["articles"]),
+                           _in_text_order(refs.pop(e["id"], [])))
+                    for e in rows("entities")]
+        del aliases, refs
+        links = grouped(rows("event_mention_links"), "event_id", lambda m: mention_from(m, m["article_id"]))
+        events = [Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
+                        json.loads(ev["places"]), links.pop(ev["id"], []))
+                  for ev in rows("events")]
+        del links
+        return Storyline(
+            articles=articles, entities=entities, events=events,
+            errors=[InputError(e["path"], e["reason"]) for e in rows("input_errors")],
+            duplicates=[DuplicateRecord(d["article"], d["same_as"], d["kind"], d["similarity"])
+                        for d in rows("storyline_duplicates")],
+            **(verification_from(rows, claims) if verification else {}),
+        )
 
     def _rows(self, conn: Connection, table: str) -> Iterator[Row]:
         """A storyline table's rows in saved order, one at a time (``_select`` lists them all)."""

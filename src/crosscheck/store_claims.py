@@ -252,15 +252,19 @@ def verification_from(rows: Callable[[str], Iterable[Row]], claims: bool = True)
     """Storyline fields (claims, relations, clusters, verdicts, outlet_profiles) from each
     table's rows (``rows(name)``, in saved order), read one table at a time; ``claims=False``:
     without claims and claim clusters (see ``StoredVerification``)."""
-    verdicts = {(r["subject_kind"], r["subject"]): _verdict_from(r) for r in rows("verdicts")
-                if claims or r["subject_kind"] == "event"}
+    events, of_cluster = [], {}
+    for r in rows("verdicts"):
+        if r["subject_kind"] == "event":
+            events.append(_verdict_from(r))
+        elif claims:
+            of_cluster[r["subject"]] = _verdict_from(r)
     return {
         "claims": [claim_from(r, r["article_id"]) for r in rows("storyline_claims")] if claims else [],
         "relations": [relation_from(r) for r in rows("claim_relations")],
         "clusters": [
-            ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts.pop(("cluster", r["id"])), r["event"])
+            ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], of_cluster.pop(r["id"]), r["event"])
             for r in rows("claim_clusters")] if claims else [],
-        "verdicts": [v for (kind, _), v in verdicts.items() if kind == "event"],  # in saved order
+        "verdicts": events,
         "outlet_profiles": sorted((  # by name, as a build writes them (an increment appends new outlets)
             OutletProfile(r["outlet"], r["articles"], r["claims"], r["own_voice"], r["attributed"],
                           r["unnamed_sources"], r["sole_source"], r["sole_source_share"])
@@ -270,8 +274,8 @@ def verification_from(rows: Callable[[str], Iterable[Row]], claims: bool = True)
 
 class StoredVerification:
     """A stored storyline's claims and claim clusters, read when asked for instead of
-    loaded with it (``Store.load_storyline(claims=False)``): what ``crosscheck export``
-    writes them from (``export_claims.verification_dict(source=)``).
+    loaded with it (``Store.storyline_reader``): what ``crosscheck export`` writes them
+    from (``export_claims.verification_dict(source=)``).
 
     Why: claims and clusters (with their verdicts) are the bulk of a stored storyline
     (most clusters hold one claim); an export reads each once, in its own order, and
