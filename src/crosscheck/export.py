@@ -14,7 +14,7 @@ import datetime as _dt
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from crosscheck.export_claims import ClaimSource, Records, event_verification, verification_counts, verification_dict
 from crosscheck.models import (
@@ -133,8 +133,9 @@ def _entity_events(events: list[Event]) -> dict[str, list[str]]:
 
 def storyline_to_dict(storyline: Storyline, lazy: bool = False, source: ClaimSource | None = None) -> dict[str, Any]:
     """The storyline.json document (see the module docstring for the guarantees). With
-    ``lazy`` its claims and claim clusters are ``export_claims.Records`` (made when read:
-    what ``write_json`` and the report need, without every claim's dict at once); with
+    ``lazy`` its articles, entities, events, claims and claim clusters are
+    ``export_claims.Records`` (made when read: what ``write_json`` and the report need,
+    without every record's dict at once); with
     ``source``, read from there (a stored storyline loaded without them: ``crosscheck
     export``)."""
     articles = sorted(storyline.articles, key=lambda a: natural_key(a.id))
@@ -153,14 +154,23 @@ def storyline_to_dict(storyline: Storyline, lazy: bool = False, source: ClaimSou
             "duplicates": len(storyline.duplicates), "errors": len(storyline.errors),
             **verification_counts(storyline, len(verification["claims"]) if source else None),
         },
-        "articles": [_article(a) for a in articles],
-        "entities": [_entity(e, by_entity.get(e.id, [])) for e in entities],
-        "events": [{**_event(e, names, outlets), **event_verification(e, verdicts, outlets)} for e in events],
+        **_records(lazy or source is not None, {
+            "articles": (articles, _article),
+            "entities": (entities, lambda e: _entity(e, by_entity.get(e.id, []))),
+            "events": (events, lambda e: {**_event(e, names, outlets), **event_verification(e, verdicts, outlets)}),
+        }),
         "duplicates": [_duplicate(d) for d in sorted(
             storyline.duplicates, key=lambda d: (natural_key(d.article), natural_key(d.same_as)))],
         "errors": [_error(e) for e in sorted(storyline.errors, key=lambda e: (e.path, e.reason))],
         **verification,
     }
+
+
+def _records(lazy: bool, parts: dict[str, tuple[list, Callable[[Any], dict[str, Any]]]]) -> dict[str, Any]:
+    """Each part's dicts: a list, or with ``lazy`` ``Records`` made as they are read (the
+    dicts of every article, entity and event were as large as a third of the storyline
+    they describe: 39 MB beside 54 MB on a 2,115-article store's export)."""
+    return {key: Records(items, make) if lazy else [make(i) for i in items] for key, (items, make) in parts.items()}
 
 
 # One record per line: the C encoder (json's fast path only runs without indent) writes

@@ -139,6 +139,21 @@ def _claim_order(article: str, start: int, end: int, claim_id: str) -> tuple:
     return (_natural(article), start, end, _natural(claim_id))
 
 
+def _in_claim_order(index: list[tuple[str, int, int, str, int]]) -> list[int]:
+    """The handles of ``ClaimSource.claim_index`` rows in ``_claim_order``, sorted article
+    by article: the same order as one sort by that key, without every claim's key tuple
+    at once (~22 MB for 45,341 claims)."""
+    by_article: dict[tuple, list[tuple[str, int, int, str, int]]] = {}
+    for row in index:
+        by_article.setdefault(_natural(row[0]), []).append(row)
+    del index[:]  # the rows now live in the groups only
+    out: list[int] = []
+    for key in sorted(by_article):
+        rows = by_article.pop(key)
+        out.extend(r[-1] for r in sorted(rows, key=lambda r: (r[1], r[2], _natural(r[3]))))
+    return out
+
+
 def verification_dict(st: Storyline, lazy: bool = False, source: ClaimSource | None = None) -> dict[str, Any]:
     """The top-level keys storyline.json gains; with ``lazy``, claims and clusters as
     ``Records`` (the same dicts, made when read); with ``source``, read from it in the
@@ -151,9 +166,8 @@ def verification_dict(st: Storyline, lazy: bool = False, source: ClaimSource | N
         cluster_records: Records = Records(sorted(st.clusters, key=lambda c: _natural(c.id)), cluster_dict)
     else:
         lazy = True
-        claims = sorted(source.claim_index(), key=lambda k: _claim_order(*k[:4]))
         clusters = sorted(source.cluster_index(), key=lambda k: _natural(k[0]))
-        claim_records = Records(_Handles([k[-1] for k in claims], source.claims_at),
+        claim_records = Records(_Handles(_in_claim_order(source.claim_index()), source.claims_at),
                                 lambda c: claim_dict(c, outlets), source.claim)
         cluster_records = Records(_Handles([k[-1] for k in clusters], source.clusters_at), cluster_dict)
     return {

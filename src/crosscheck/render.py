@@ -134,13 +134,15 @@ def _article_spans(s: ArticleSummary, anchor: str, quotes: list[dict]) -> list[_
     return spans
 
 
-def _article_views(st: Storyline, data: dict, anchors: dict[str, str], extra: Sequence[dict] = ()) -> Iterator[dict]:
+def _article_views(st: Storyline, data: dict, events: list[dict], anchors: dict[str, str],
+                   extra: Sequence[dict] = ()) -> Iterator[dict]:
     """One view per article, made when the template reaches it: an article's segments
     (a dict per highlighted piece of its whole text) are the bulkiest part of the report,
-    and only one article's are alive at a time while ``write_report`` streams."""
+    and only one article's are alive at a time while ``write_report`` streams. ``events``:
+    the view's event dicts (those of ``data`` are made afresh on each pass when lazy)."""
     summaries = {a.id: a for a in st.articles}
     quotes: dict[str, list[dict]] = {}
-    for ev in data["events"]:
+    for ev in events:
         for m in ev["mentions"]:
             quotes.setdefault(m["article"], []).append(m)
     for q in extra:  # sentences the verification views link to
@@ -180,7 +182,7 @@ def build_view(storyline: Storyline, title: str = "Storyline", generated: str | 
         },
         "timeline": _timeline(events, anchors, titles),
         "entities": data["entities"],
-        "articles": _article_views(storyline, data, anchors, claim_quotes(disagree, badges)),
+        "articles": _article_views(storyline, data, events, anchors, claim_quotes(disagree, badges)),
         "disagreements": disagree,
         "anchors": anchors,
         "duplicates": data["duplicates"],
