@@ -286,3 +286,21 @@ def test_arbitrary_text_round_trips(text, title, similarity):
     with Store("sqlite://") as store:
         store.save_article(rec)
         assert store.load_records() == [rec]
+
+
+def test_insert_takes_each_value_by_its_column_whatever_the_dict_order(url):
+    """``Store._insert`` hands SQLite rows straight to the driver (see its docstring): each
+    value must still land in its own column when the rows' dicts list their keys in
+    different orders, and a chunk whose rows name different columns goes the long way."""
+    with Store(url) as store:
+        with store.engine.begin() as conn:
+            store._insert(conn, "input_errors", [{"position": 0, "path": "a.txt", "reason": "empty"},
+                                                 {"reason": "binary", "position": 1, "path": "b.txt"}])
+            store._insert(conn, "storyline_duplicates", [
+                {"position": 0, "article": "c", "same_as": "a", "kind": "near", "similarity": 0.9},
+                {"position": 1, "article": "d", "same_as": "a", "kind": "exact", "similarity": 1}])
+        with store.engine.connect() as conn:
+            errors = conn.execute(text("SELECT position, path, reason FROM input_errors ORDER BY position")).all()
+            dups = conn.execute(text("SELECT article, kind, similarity FROM storyline_duplicates ORDER BY position")).all()
+    assert [tuple(r) for r in errors] == [(0, "a.txt", "empty"), (1, "b.txt", "binary")]
+    assert [tuple(r) for r in dups] == [("c", "near", 0.9), ("d", "exact", 1.0)]

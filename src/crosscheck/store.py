@@ -18,10 +18,11 @@ import json
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
+from operator import itemgetter
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import Engine, MetaData, and_, create_engine, delete, event, func, insert, or_, select, update
+from sqlalchemy import Boolean, Engine, MetaData, and_, create_engine, delete, event, func, insert, or_, select, update
 from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
@@ -147,6 +148,7 @@ class Store:
         self._md = MetaData()
         self._md.reflect(bind=self._engine)
         self._t = self._md.tables
+        self._plain: dict[str, bool] = {}  # see _passes_through
 
     # -- context manager -------------------------------------------------------
     def __enter__(self) -> "Store":
@@ -160,8 +162,32 @@ class Store:
 
     # -- low-level helpers (one place to insert, so tests can inject failures) --
     def _insert(self, conn: Connection, table: str, rows: list[Row]) -> None:
-        if rows:  # an empty executemany would insert one row of defaults
+        """Insert ``rows`` (dicts with the same keys). On SQLite, into a table whose values
+        need no conversion on the way in, straight through the driver's executemany: the
+        statement layer's per-row parameter handling took half of saving a 2,125-article
+        storyline (~4 of 8.7 s), for values it passes on unchanged."""
+        if not rows:  # an empty executemany would insert one row of defaults
+            return
+        first = rows[0].keys()
+        keys = list(first)
+        if self._passes_through(conn, table) and all(r.keys() == first for r in rows):
+            quote = conn.dialect.identifier_preparer.quote
+            sql = (f"INSERT INTO {quote(table)} ({', '.join(quote(k) for k in keys)}) "
+                   f"VALUES ({', '.join('?' * len(keys))})")
+            values = itemgetter(*keys)  # in the column order above, whatever each dict's own order
+            conn.exec_driver_sql(sql, [values(r) if len(keys) > 1 else (values(r),) for r in rows])
+        else:
             conn.execute(insert(self._t[table]), rows)
+
+    def _passes_through(self, conn: Connection, table: str) -> bool:
+        """SQLite, and no column of ``table`` converts its value before the driver gets it
+        (a bool is stored as 1/0 by either path)."""
+        if conn.dialect.name != "sqlite":
+            return False
+        if table not in self._plain:
+            self._plain[table] = all(c.type.bind_processor(conn.dialect) is None or isinstance(c.type, Boolean)
+                                     for c in self._t[table].columns)
+        return self._plain[table]
 
     def _select(self, conn: Connection, table: str, *order: str, articles: Sequence[str] | None = None) -> list[Row]:
         """A table's rows in ``order``; only those of ``articles`` when given."""

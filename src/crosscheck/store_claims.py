@@ -121,7 +121,7 @@ def comparison_row(position: int, claim: Claim, k: ClaimKeys) -> Row:
         "window_start": k.window[0].isoformat() if k.window else None,
         "window_end": k.window[1].isoformat() if k.window else None, "copy_key": k.copy_key,
         "takes_part": k.takes_part,
-        "terms": _js({"actors": sorted(k.actors), "places": sorted(k.places), "topic": sorted(k.topic),
+        "terms": js({"actors": sorted(k.actors), "places": sorted(k.places), "topic": sorted(k.topic),
                       "core": sorted(k.core)}),
     }
 
@@ -160,7 +160,7 @@ def claim_row(c: Claim) -> Row:
         "origin": c.origin, "origin_evidence": c.origin_evidence,
         "date": c.date.iso() if c.date else None, "date_precision": c.date.precision if c.date else None,
         "event": c.event, "cluster": c.cluster,
-        "detail": json.dumps({k: getattr(c, k) for k in _DETAIL}, ensure_ascii=False),
+        "detail": js({k: getattr(c, k) for k in _DETAIL}),
     }
 
 
@@ -186,12 +186,13 @@ def shared(value: Any) -> Any:
     return intern(value) if isinstance(value, str) else value
 
 
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+# ``json.dumps(value, ensure_ascii=False)``, without building an encoder per call (a
+# storyline save encodes ~400,000 small lists: 1.9 s of them was dumps' own overhead).
+js = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def relation_row(r: Relation) -> Row:
-    return {"type": r.type, "claims": _js(r.claims), "articles": _js(r.articles), "explanation": r.explanation,
+    return {"type": r.type, "claims": js(r.claims), "articles": js(r.articles), "explanation": r.explanation,
             "cue": r.cue, "score": r.score}
 
 
@@ -200,15 +201,15 @@ def relation_from(r: Row) -> Relation:
 
 
 def cluster_row(cid: str, claims: list[str], label: str, event: str | None) -> Row:
-    return {"id": cid, "claims": _js(claims), "label": label, "event": event}
+    return {"id": cid, "claims": js(claims), "label": label, "event": event}
 
 
 def verdict_row(v: Verdict, kind: str) -> Row:
     return {
         "subject": v.subject, "subject_kind": kind, "status": v.status,
-        "independent_sources": v.independent_sources, "origins": _js(v.origins),
-        "supporting": _js(v.supporting), "disputing": _js(v.disputing), "explanation": v.explanation,
-        "supporting_claims": _js(v.supporting_claims), "disputing_claims": _js(v.disputing_claims),
+        "independent_sources": v.independent_sources, "origins": js(v.origins),
+        "supporting": js(v.supporting), "disputing": js(v.disputing), "explanation": v.explanation,
+        "supporting_claims": js(v.supporting_claims), "disputing_claims": js(v.disputing_claims),
     }
 
 

@@ -31,6 +31,7 @@ from crosscheck.models import (
     TimeExpression,
 )
 from crosscheck.store_claims import claim_from, claim_row, shared, verification_rows
+from crosscheck.store_claims import js
 
 Row = dict[str, Any]  # one table row, by column name
 T = TypeVar("T")
@@ -60,8 +61,6 @@ def _span(row: Row, prefix: str) -> tuple[int, int] | None:
     return None if s is None or e is None else (s, e)
 
 
-def _js(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 # --------------------------------------------------------------------------- article rows
@@ -79,7 +78,7 @@ def article_row(r: ArticleRecord) -> Row:
         "published_earliest": _iso(pub.earliest), "published_earliest_precision": _prec(pub.earliest),
         "published_latest": _iso(pub.latest), "published_latest_precision": _prec(pub.latest),
         "original": src.original, "body": cl.body,
-        "blocks": _js([[b.body_start, b.body_end, b.orig_start, b.orig_end] for b in cl.blocks]),
+        "blocks": js([[b.body_start, b.body_end, b.orig_start, b.orig_end] for b in cl.blocks]),
         "clean_title": cl.title, **_span_cols("clean_title", cl.title_span),
         "byline": cl.byline, **_span_cols("byline", cl.byline_span),
         "dateline": cl.dateline, **_span_cols("dateline", cl.dateline_span),
@@ -93,11 +92,11 @@ def _mention_row(m: EventMention) -> Row:
     return {
         "mention_id": m.id, "start_char": m.start, "end_char": m.end, "text": m.text,
         "body_start": m.body_start, "body_end": m.body_end, "trigger": m.trigger,
-        "kind": m.kind, "title": m.title, "actors": _js(m.actors), "places": _js(m.places),
+        "kind": m.kind, "title": m.title, "actors": js(m.actors), "places": js(m.places),
         "date": _iso(m.date), "date_precision": _prec(m.date), "date_text": m.date_text,
         "attributed_to": m.attributed_to, "attribution_kind": m.attribution_kind,
-        "negated": m.negated, "actor_mentions": _js(m.actor_mentions),
-        "place_mentions": _js(m.place_mentions),
+        "negated": m.negated, "actor_mentions": js(m.actor_mentions),
+        "place_mentions": js(m.place_mentions),
     }
 
 
@@ -207,7 +206,7 @@ def _summary_row(i: int, s: ArticleSummary, stored_original: str | None) -> Row:
         "same_origin_as": s.same_origin_as, "url": s.url, "format": s.format,
         # not stored twice when the articles table already holds the same text
         "original": None if s.original and s.original == stored_original else s.original,
-        "removed": _js([[x.start, x.end, x.reason, x.text] for x in s.removed]),
+        "removed": js([[x.start, x.end, x.reason, x.text] for x in s.removed]),
     }
 
 
@@ -217,13 +216,13 @@ def storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, Iterat
     rows: dict[str, Iterator[Row]] = {
         "storyline": iter([{"id": 1}]),
         "storyline_articles": (_summary_row(i, s, originals.get(s.id)) for i, s in enumerate(st.articles)),
-        "entities": ({"id": e.id, "position": i, "name": e.name, "type": e.type, "articles": _js(e.articles)}
+        "entities": ({"id": e.id, "position": i, "name": e.name, "type": e.type, "articles": js(e.articles)}
                      for i, e in enumerate(ents)),
         "entity_aliases": ({"entity_id": e.id, "position": j, "alias": a} for e in ents for j, a in enumerate(e.aliases)),
         "entity_refs": ({"entity_id": e.id, "position": j, "article_id": r.article, "start_char": r.start,
                          "end_char": r.end, "text": r.text} for e in ents for j, r in enumerate(e.mentions)),
         "events": ({"id": ev.id, "position": i, "date": _iso(ev.date), "date_precision": _prec(ev.date),
-                    "title": ev.title, "kind": ev.kind, "actors": _js(ev.actors), "places": _js(ev.places)}
+                    "title": ev.title, "kind": ev.kind, "actors": js(ev.actors), "places": js(ev.places)}
                    for i, ev in enumerate(evs)),
         "event_mention_links": ({**_mention_row(m), "event_id": ev.id, "position": j, "article_id": m.article}
                                 for ev in evs for j, m in enumerate(ev.mentions)),
