@@ -164,6 +164,31 @@ def test_non_http_urls_are_refused_without_a_request(site):
 
 
 # --------------------------------------------------------------------------- crosscheck fetch
+def test_fetch_incremental_writes_its_files_from_the_store(site, tmp_path, monkeypatch):
+    """``fetch --incremental --out``: the new page is linked and verified into the stored
+    storyline, which is not read back whole; the files are written from the store, the
+    bytes ``export`` writes but for this run's own rejected URL."""
+    import json
+
+    from crosscheck.cli import main
+    from crosscheck.store import Store
+
+    add_articles(site)
+    db = tmp_path / "web.db"
+    assert main(["fetch", site.url("/courier/strike-begins"), "--db", str(db), "--rate", "0", "-q"]) == 0
+    loads = []
+    real = Store.load_storyline
+    monkeypatch.setattr(Store, "load_storyline", lambda self, **k: loads.append(k) or real(self, **k))
+    code = main(["fetch", site.url("/ledger/port-strike"), site.url("/nope"), "--db", str(db), "--rate", "0",
+                 "--incremental", "--out", str(tmp_path / "out"), "-q"])
+    assert code == 3 and loads == []
+    monkeypatch.undo()
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "exp"), "-q"]) == 0
+    ran, exported = (json.loads((tmp_path / d / "storyline.json").read_text("utf-8")) for d in ("out", "exp"))
+    assert [e["path"] for e in ran["errors"]] == [site.url("/nope")] and ran["counts"]["articles"] == 2
+    assert {**ran, "errors": [], "counts": {**ran["counts"], "errors": 0}} == exported
+
+
 def test_fetch_command_stores_articles_and_repoll_is_free(site, tmp_path, capsys):
     from crosscheck.cli import main
 

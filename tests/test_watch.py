@@ -83,8 +83,8 @@ def site():
                          ids=["rebuild", "incremental", "incremental-no-outputs"])
 def test_watch_polls_report_what_changed(site, tmp_path, monkeypatch, incremental, out):
     """The same lines whether each poll rebuilds the storyline or adds to it (``--incremental``);
-    with no outputs to write, an incremental watch reads the storyline whole only once (the
-    first poll builds it in an empty store) and reports each increment's own changes."""
+    an incremental watch reads the storyline whole only once (the first poll builds it in an
+    empty store), reports each increment's own changes and writes its files from the store."""
     from crosscheck.fetch import Fetcher, Politeness
     from crosscheck.settings import Settings
     from crosscheck.store import Store
@@ -110,8 +110,14 @@ def test_watch_polls_report_what_changed(site, tmp_path, monkeypatch, incrementa
         w.run(0.01, max_polls=1)
         assert len(lines) == 1 and "1 requests, 0 bytes" in lines[0] and lines[0].endswith("; no change")
         assert (tmp_path / "out" / "report.html").exists() == out
-        if not out:
+        if incremental:
             assert len(loads) == 1
+        if incremental and out:  # the files of the last increment, as export writes them from the store
+            from crosscheck.cli import main
+
+            assert main(["export", "--db", f"sqlite:///{tmp_path / 'w.db'}", "--out", str(tmp_path / "exp"), "-q"]) == 0
+            for name in ("storyline.json", "report.html"):
+                assert (tmp_path / "out" / name).read_bytes() == (tmp_path / "exp" / name).read_bytes()
 
 
 def _spawn(tmp_path: Path, site: LocalServer, *extra: str) -> subprocess.Popen:

@@ -74,9 +74,23 @@ def _setup(args, reporter):
     politeness = Politeness(rate_per_host=max(0.0, args.rate), concurrency_per_host=max(1, args.concurrency),
                             timeout_s=args.timeout, retries=max(0, args.retries), max_bytes=args.max_bytes)
     options = CollectOptions(refresh=args.refresh, max_entries=getattr(args, "max_entries", None), outlets=outlets,
-                             read_back=bool(args.out) or not args.incremental)  # an increment with no outputs to write
+                             read_back=not args.incremental)  # an increment's files are written from the store
     extra = {"outlets_file": args.outlets, "max_page_bytes": args.max_bytes}
     return Fetcher(politeness), options, Settings(db_url=args.db, incremental=args.incremental, extra=extra)
+
+
+def _write_files(args, store, report) -> None:
+    """With ``--out``: storyline.json and report.html of the run's storyline, or, after an
+    increment (not read back), from the store (``core.write_stored_outputs``)."""
+    run = report.run
+    if run is None or not args.out:
+        return
+    from crosscheck.core import write_outputs, write_stored_outputs
+
+    if run.storyline is not None:
+        write_outputs(run.storyline, args.out)
+    else:
+        write_stored_outputs(store, args.out, errors=run.errors)
 
 
 def _finish(args, reporter, report, what: str) -> int:
@@ -84,10 +98,7 @@ def _finish(args, reporter, report, what: str) -> int:
         reporter.error(err.line())
     run = report.run
     if run is not None and args.out:
-        from crosscheck.core import write_outputs
-
-        json_path, html_path = write_outputs(run.storyline, args.out)
-        reporter.info(f"wrote {json_path} and {html_path}")
+        reporter.info(f"wrote {Path(args.out) / 'storyline.json'} and {Path(args.out) / 'report.html'}")
     added = len(run.added) if run else 0
     reporter.summary(
         f"{what}: {added} articles added, {report.already_stored} already stored (not requested), "
@@ -109,6 +120,7 @@ def _fetch(args, reporter) -> int:
 
     with Store(args.db) as store, reporter.progress() as progress:
         report = collect_urls(args.urls, store, fetcher, options, settings, progress)
+        _write_files(args, store, report)
     return _finish(args, reporter, report, "fetch")
 
 
@@ -140,6 +152,7 @@ def _feeds(args, reporter) -> int:
 
     with Store(args.db) as store, reporter.progress() as progress:
         report = collect_feeds(urls, store, fetcher, options, settings, progress)
+        _write_files(args, store, report)
     return _finish(args, reporter, report, "feeds")
 
 

@@ -150,9 +150,10 @@ class Watcher:
         self.stop_event = threading.Event()
         self.polls = 0  # polls done by this watcher, across run() calls
         self._analyzer = None
-        # With --incremental and no outputs to write, changes come from each increment
-        # (``increment_changes``) and the storyline is never read whole.
-        self._from_increments = settings.incremental and out is None
+        # With --incremental, changes come from each increment (``increment_changes``), its
+        # files are written from the store (``write_stored_outputs``), and the storyline is
+        # never read whole.
+        self._from_increments = settings.incremental
         self.options = replace(options, read_back=not self._from_increments)
         self._storyline = None if self._from_increments else store.load_storyline()
 
@@ -180,6 +181,10 @@ class Watcher:
         run = report.run
         if run is not None and run.storyline is None:  # an increment, not read back
             poll.changes = increment_changes(self.store, run.increment)
+            if self.out is not None:
+                from crosscheck.core import write_stored_outputs
+
+                write_stored_outputs(self.store, self.out, errors=run.errors)
         elif run is not None and self._storyline is None and run.increment is not None and not run.increment.verified:
             poll.changes = [Change("rebuilt", f"= storyline rebuilt ({run.increment.reason}); this poll's changes are "
                                               "not itemised")]
