@@ -168,3 +168,26 @@ def test_ctrl_c_during_a_poll_leaves_nothing_half_written(site, tmp_path):
     assert _consistent(tmp_path / "w.db") == (0, 0)
     with sqlite3.connect(tmp_path / "w.db") as con:
         assert con.execute("select count(*) from feeds").fetchone()[0] == 0  # the feed is read again next time
+
+
+def test_an_incremental_watch_writes_files_when_an_increment_falls_back_to_a_rebuild(tmp_path, monkeypatch):
+    """``watch --incremental --out``: a poll whose increment could not verify (and rebuilt
+    the storyline instead) still writes that storyline's files."""
+    import crosscheck.watch as watch
+    from crosscheck.collect import CollectReport
+    from crosscheck.core import RunResult
+    from crosscheck.incremental import REDATED, IncrementResult
+    from crosscheck.models import Storyline
+    from crosscheck.settings import Settings
+    from crosscheck.store import Store
+
+    rebuilt = RunResult(Storyline([], [], []), added=["a"],
+                        increment=IncrementResult.needs_build(["a"], ["b"], REDATED))
+    monkeypatch.setattr(watch, "collect_feeds", lambda *a, **k: CollectReport(run=rebuilt))
+    monkeypatch.setattr("crosscheck.nlp.Analyzer", lambda settings: None)
+    with Store(f"sqlite:///{tmp_path / 'w.db'}") as store:
+        w = watch.Watcher(["http://127.0.0.1:9/rss.xml"], store, fetcher=None, emit=lambda line: None,
+                          out=tmp_path / "out", settings=Settings(incremental=True))
+        poll = w.poll(1)
+    assert [c.kind for c in poll.changes] == ["rebuilt"]
+    assert (tmp_path / "out" / "storyline.json").exists() and (tmp_path / "out" / "report.html").exists()

@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args, reporter) -> int:
-    from crosscheck.core import process, write_outputs, write_stored_outputs
+    from crosscheck.core import process, write_run_outputs
     from crosscheck.nlp import DeviceUnavailable, use_device
     from crosscheck.settings import Settings
     from crosscheck.store import Store
@@ -108,14 +108,14 @@ def _run(args, reporter) -> int:
     with Store(args.db) as store, reporter.progress() as progress:
         settings = Settings(db_url=args.db, workers=args.workers, engine=args.engine, engine_address=args.address,
                             device=args.device, batch_size=args.batch_size, incremental=args.incremental)
-        # An increment is not read back: `run` writes its files from the store (write_stored_outputs)
+        # An increment is not read back: `run` writes its files from the store (write_run_outputs)
         result = process([p for p in args.paths if p not in missing], store, settings, progress, read_back=False)
         s = result.storyline
         c = {"storyline_articles": len(s.articles), "entities": len(s.entities), "events": len(s.events)} if s \
             else store.counts()  # an incremental update
         n = (c["storyline_articles"], c["entities"], c["events"])
-        if args.command == "run" and s is None:
-            write_stored_outputs(store, args.out, errors=result.errors)
+        if args.command == "run":
+            write_run_outputs(result, store, args.out)
     for err in result.errors:
         reporter.error(err.line())
     if result.redated:  # the new articles' stated dates moved the inferred dates of stored ones
@@ -127,8 +127,6 @@ def _run(args, reporter) -> int:
     if inc is not None and result.added:  # --incremental: what it did, or why the storyline was rebuilt instead
         reporter.info(inc.summary() if inc.verified else f"not verified incrementally ({inc.reason}): rebuilt the storyline")
     if args.command == "run":
-        if s is not None:
-            write_outputs(s, args.out)
         reporter.info(f"wrote {Path(args.out) / 'storyline.json'} and {Path(args.out) / 'report.html'}")
     reporter.summary(f"{len(result.added)} articles added, {result.skipped} already stored, {len(result.errors) + len(missing)} rejected; store has {n[0]} articles, {n[1]} entities, {n[2]} events ({args.db})")
     if not result.added and not n[0]:

@@ -80,17 +80,11 @@ def _setup(args, reporter):
 
 
 def _write_files(args, store, report) -> None:
-    """With ``--out``: storyline.json and report.html of the run's storyline, or, after an
-    increment (not read back), from the store (``core.write_stored_outputs``)."""
-    run = report.run
-    if run is None or not args.out:
-        return
-    from crosscheck.core import write_outputs, write_stored_outputs
+    """With ``--out``: the run's storyline.json and report.html (``core.write_run_outputs``)."""
+    if report.run is not None and args.out:
+        from crosscheck.core import write_run_outputs
 
-    if run.storyline is not None:
-        write_outputs(run.storyline, args.out)
-    else:
-        write_stored_outputs(store, args.out, errors=run.errors)
+        write_run_outputs(report.run, store, args.out)
 
 
 def _finish(args, reporter, report, what: str) -> int:

@@ -357,6 +357,15 @@ def write_stored_outputs(store: Store, out: str | Path, *, formats: Sequence[str
     return storyline
 
 
+def write_run_outputs(result: RunResult, store: Store, out: str | Path) -> None:
+    """The files of a run: of its storyline, or, for an increment not read back
+    (``process(read_back=False)``), from the store, listing the run's input errors."""
+    if result.storyline is not None:
+        write_outputs(result.storyline, out)
+    else:
+        write_stored_outputs(store, out, errors=result.errors)
+
+
 def write_outputs(storyline: Storyline, out: str | Path) -> tuple[Path, Path]:
     """Write storyline.json and report.html into ``out`` (one dict view serves both)."""
     from crosscheck.export import storyline_to_dict, write_json

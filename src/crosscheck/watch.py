@@ -181,20 +181,16 @@ class Watcher:
         run = report.run
         if run is not None and run.storyline is None:  # an increment, not read back
             poll.changes = increment_changes(self.store, run.increment)
-            if self.out is not None:
-                from crosscheck.core import write_stored_outputs
-
-                write_stored_outputs(self.store, self.out, errors=run.errors)
         elif run is not None and self._storyline is None and run.increment is not None and not run.increment.verified:
             poll.changes = [Change("rebuilt", f"= storyline rebuilt ({run.increment.reason}); this poll's changes are "
                                               "not itemised")]
         elif run is not None:
             poll.changes = storyline_changes(self._storyline, run.storyline)
             self._storyline = None if self._from_increments else run.storyline
-            if self.out is not None:
-                from crosscheck.core import write_outputs
+        if run is not None and self.out is not None:  # whichever way the storyline was updated
+            from crosscheck.core import write_run_outputs
 
-                write_outputs(report.run.storyline, self.out)
+            write_run_outputs(run, self.store, self.out)
         return poll
 
     def run(self, every_s: float, max_polls: int | None = None) -> int:
