@@ -54,7 +54,8 @@ from crosscheck.link_blocking import representatives
 from crosscheck.models import ArticleRecord, Entity, EntityMention, EntityRef, Event, EventMention
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
-from crosscheck.store_comparison import ComparisonStore, chunked
+from crosscheck.store_claims import chunked
+from crosscheck.store_comparison import ComparisonStore
 from crosscheck.store_rows import form_words
 from crosscheck.storyline import attach_entity_ids, summarize_article
 from crosscheck.verify import CrossSourceVerifier

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from contextlib import contextmanager
-from functools import partial
 from operator import itemgetter
 from typing import Iterable, Iterator, Sequence
 
@@ -29,7 +28,7 @@ from crosscheck.migrations import apply_migrations
 from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
 from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, StoredVerification, verification_from
 from crosscheck.store_rows import (
-    Row, article_row, child_rows, chunks, group, grouped, mention_from, pdate, record_from, storyline_rows, summary_from,
+    Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, storyline_rows, summary_from,
 )
 from crosscheck.models import (
     ArticleRecord,
@@ -191,11 +190,16 @@ class Store:
 
     def _select(self, conn: Connection, table: str, *order: str, articles: Sequence[str] | None = None) -> list[Row]:
         """A table's rows in ``order``; only those of ``articles`` when given."""
+        return list(self._rows(conn, table, *order, articles=articles))
+
+    def _rows(self, conn: Connection, table: str, *order: str, articles: Sequence[str] | None = None) -> Iterator[Row]:
+        """``_select``, one row at a time."""
         t = self._t[table]
         stmt = select(t).order_by(*(t.c[c] for c in order))
         if articles is not None:
             stmt = stmt.where(t.c["id" if table == "articles" else "article_id"].in_(list(articles)))
-        return [dict(r) for r in conn.execute(stmt).mappings()]
+        for r in conn.execute(stmt).mappings():
+            yield dict(r)
 
     # -- articles ---------------------------------------------------------------
     def known_hashes(self) -> dict[str, str]:
@@ -296,9 +300,7 @@ class Store:
             events = conn.execute(select(ev_t).where(ev_t.c.id.in_(ids)).order_by(ev_t.c.position)).mappings().all()
             links = group(conn.execute(select(link_t).where(link_t.c.event_id.in_(ids)).order_by(
                 link_t.c.event_id, link_t.c.position)).mappings(), "event_id")
-        return [Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
-                      json.loads(ev["places"]), [mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])])
-                for ev in events]
+        return [event_from(ev, [mention_from(m, m["article_id"]) for m in links.get(ev["id"], [])]) for ev in events]
 
     def load_summaries(self, ids: Iterable[str]) -> list[ArticleSummary]:
         """Stored storyline article summaries by id, without their text (``original`` "")."""
@@ -520,7 +522,10 @@ class Store:
     def _load(self, conn: Connection, verification: bool, claims: bool) -> Storyline | None:
         if conn.execute(select(self._t["storyline"].c.id)).first() is None:
             return None
-        rows = partial(self._rows, conn)
+
+        def rows(table: str) -> Iterator[Row]:  # a storyline table's rows in saved order
+            return self._rows(conn, table, *self._order(table))
+
         originals = self._originals(conn)
         articles = [summary_from(r, originals) for r in rows("storyline_articles")]
         del originals
@@ -532,9 +537,7 @@ class Store:
                     for e in rows("entities")]
         del aliases, refs
         links = grouped(rows("event_mention_links"), "event_id", lambda m: mention_from(m, m["article_id"]))
-        events = [Event(ev["id"], pdate(ev["date"]), ev["title"], ev["kind"], json.loads(ev["actors"]),
-                        json.loads(ev["places"]), links.pop(ev["id"], []))
-                  for ev in rows("events")]
+        events = [event_from(ev, links.pop(ev["id"], [])) for ev in rows("events")]
         del links
         return Storyline(
             articles=articles, entities=entities, events=events,
@@ -543,12 +546,6 @@ class Store:
                         for d in rows("storyline_duplicates")],
             **(verification_from(rows, claims) if verification else {}),
         )
-
-    def _rows(self, conn: Connection, table: str) -> Iterator[Row]:
-        """A storyline table's rows in saved order, one at a time (``_select`` lists them all)."""
-        t = self._t[table]
-        for r in conn.execute(select(t).order_by(*(t.c[c] for c in self._order(table)))).mappings():
-            yield dict(r)
 
     @staticmethod
     def _order(table: str) -> tuple[str, ...]:

@@ -21,6 +21,15 @@ from sqlalchemy.engine import Connection
 from crosscheck.models import Claim, ClaimCluster, ClaimKeys, OutletProfile, PartialDate, Relation, Storyline, Verdict
 
 Row = dict[str, Any]
+IN_CHUNK = 500  # values per SQL IN (...)
+
+
+def chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
+    """``values``, distinct and sorted, ``IN_CHUNK`` at a time (one SQL IN each)."""
+    items = sorted(set(values))
+    for i in range(0, len(items), IN_CHUNK):
+        yield items[i:i + IN_CHUNK]
+
 # Storyline tables added by migration 5, in insertion order.
 VERIFICATION_TABLES = ("storyline_claims", "claim_relations", "claim_clusters", "verdicts", "outlet_profiles")
 # Added by migration 6: what an increment compares new claims by (``verify_increment``);
@@ -213,6 +222,10 @@ def verdict_row(v: Verdict, kind: str) -> Row:
     }
 
 
+def cluster_from(row: Row, verdict: Verdict) -> ClaimCluster:
+    return ClaimCluster(row["id"], json.loads(row["claims"]), row["label"], verdict, row["event"])
+
+
 def _verdict_from(row: Row) -> Verdict:
     return Verdict(
         row["subject"], row["status"], row["independent_sources"], json.loads(row["origins"]),
@@ -263,8 +276,7 @@ def verification_from(rows: Callable[[str], Iterable[Row]], claims: bool = True)
         "claims": [claim_from(r, r["article_id"]) for r in rows("storyline_claims")] if claims else [],
         "relations": [relation_from(r) for r in rows("claim_relations")],
         "clusters": [
-            ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], of_cluster.pop(r["id"]), r["event"])
-            for r in rows("claim_clusters")] if claims else [],
+            cluster_from(r, of_cluster.pop(r["id"])) for r in rows("claim_clusters")] if claims else [],
         "verdicts": events,
         "outlet_profiles": sorted((  # by name, as a build writes them (an increment appends new outlets)
             OutletProfile(r["outlet"], r["articles"], r["claims"], r["own_voice"], r["attributed"],
@@ -282,9 +294,7 @@ class StoredVerification:
     (most clusters hold one claim); an export reads each once, in its own order, and
     looks a few hundred claims up by id. ``claim_index``/``cluster_index`` give the light keys
     the caller orders by; ``claims_at``/``clusters_at`` read objects by handle (a row's
-    position), at most ``READ_CHUNK`` per query."""
-
-    READ_CHUNK = 500
+    position), ``IN_CHUNK`` per query."""
 
     def __init__(self, conn: Connection, tables: Mapping[str, Table]) -> None:
         self._conn, self._t = conn, tables
@@ -316,8 +326,7 @@ class StoredVerification:
         """The rows at ``handles``, in that order."""
         t = self._t[table]
         found: dict[int, Row] = {}
-        for k in range(0, len(handles), self.READ_CHUNK):
-            chunk = list(handles[k:k + self.READ_CHUNK])
+        for chunk in chunked(handles):
             found.update((r["position"], dict(r)) for r in self._conn.execute(
                 select(t).where(t.c.position.in_(chunk))).mappings())
         return [found[h] for h in handles if h in found]
@@ -325,9 +334,8 @@ class StoredVerification:
     def _clusters(self, rows: list[Row]) -> list[ClaimCluster]:
         t = self._t["verdicts"]
         verdicts: dict[str, Verdict] = {}
-        ids = [r["id"] for r in rows]
-        for k in range(0, len(ids), self.READ_CHUNK):
-            stmt = select(t).where(t.c.subject_kind == "cluster", t.c.subject.in_(ids[k:k + self.READ_CHUNK]))
+        for chunk in chunked(r["id"] for r in rows):
+            stmt = select(t).where(t.c.subject_kind == "cluster", t.c.subject.in_(chunk))
             for r in self._conn.execute(stmt.order_by(t.c.position)).mappings():  # the last saved wins, as on load
                 verdicts[r["subject"]] = _verdict_from(dict(r))
-        return [ClaimCluster(r["id"], json.loads(r["claims"]), r["label"], verdicts[r["id"]], r["event"]) for r in rows]
+        return [cluster_from(r, verdicts[r["id"]]) for r in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Sequence
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -20,18 +20,10 @@ from sqlalchemy.engine import Connection
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
 from crosscheck.store_claims import (
-    claim_from, claim_row, cluster_row, comparison_row, keys_from, relation_end_rows, relation_from, relation_row,
+    chunked, claim_from, claim_row, cluster_row, comparison_row, keys_from, relation_end_rows, relation_from, relation_row,
     term_rows, verdict_row,
 )
 from crosscheck.verdicts import share
-
-IN_CHUNK = 500  # values per SQL IN (...)
-
-
-def chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
-    items = sorted(set(values))
-    for i in range(0, len(items), IN_CHUNK):
-        yield items[i:i + IN_CHUNK]
 
 
 @dataclass

@@ -20,6 +20,7 @@ from crosscheck.models import (
     CleanDocument,
     DuplicateRecord,
     EntityMention,
+    Event,
     EventMention,
     OffsetBlock,
     PartialDate,
@@ -129,6 +130,12 @@ def child_rows(r: ArticleRecord) -> dict[str, list[Row]]:
 
 
 # --------------------------------------------------------------------------- article objects
+def event_from(row: Row, mentions: list[EventMention]) -> Event:
+    """A stored storyline event (its row) with its mentions."""
+    return Event(row["id"], pdate(row["date"]), row["title"], row["kind"], json.loads(row["actors"]),
+                 json.loads(row["places"]), mentions)
+
+
 def mention_from(row: Row, article: str) -> EventMention:
     return EventMention(
         id=row["mention_id"], article=article, start=row["start_char"], end=row["end_char"],
