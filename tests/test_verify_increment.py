@@ -321,3 +321,32 @@ def test_cli_run_incremental_writes_its_files_from_the_store(tmp_path, monkeypat
     assert ran["claims"] and ran["claim_clusters"]
     assert {**ran, "errors": [], "counts": {**ran["counts"], "errors": 0}} == exported
     assert (tmp_path / "run" / "report.html").stat().st_size > 0
+
+
+def test_stored_claims_clusters_and_lookups_read_by_key_equal_the_loaded_storyline(tmp_path, monkeypatch):
+    """``ComparisonStore`` reads through the driver, several IN queries per call (3 values
+    each here): what it returns must be the stored claims, clusters and positions as the
+    storyline loader reads them, nothing dropped between chunks."""
+    import crosscheck.store_claims as store_claims
+    from crosscheck.store_comparison import ComparisonStore
+
+    monkeypatch.setattr(store_claims, "IN_CHUNK", 3)
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([CORPUS], store)
+        loaded = store.load_storyline()
+        with store.engine.connect() as conn:
+            db = ComparisonStore(store, conn)
+            positions = db.positions([c.id for c in loaded.claims])
+            read = db.claims(positions.values())
+            clusters = db.clusters([c.id for c in loaded.clusters])
+            words = db.grouped("entity_words", "word", "entity_id", ["valdoria", "kestrel", "port"])
+            rows = conn.execute(select(store.table("entity_words"))).all()
+    assert len(loaded.claims) > 3 and sorted(positions.values()) == list(range(len(loaded.claims)))
+    by_id = {c.id: c for c in loaded.claims}
+    assert {claim.id: claim for claim, _keys in read.values()} == by_id
+    assert all(read[positions[c]][0].id == c for c in by_id)
+    assert {cid: c.claims for cid, c in clusters.items()} == {c.id: c.claims for c in loaded.clusters}
+    expected = defaultdict(list)
+    for word, entity in sorted((r.word, r.entity_id) for r in rows if r.word in ("valdoria", "kestrel", "port")):
+        expected[word].append(entity)
+    assert words == expected and len(words) >= 2
