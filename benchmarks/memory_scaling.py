@@ -15,6 +15,8 @@ own (``ru_maxrss`` of that process), on stores of several sizes in the same run:
 - ``export``: ``crosscheck export`` (the stored storyline read back, storyline.json and
   report.html written).
 - ``timeline``: ``crosscheck timeline --dates 10 --out``.
+- ``parquet``: ``crosscheck export --format parquet`` (one file per storyline table,
+  rows streamed in batches).
 
 For each step: the peak, the peak above its baseline, that per stored article, and the
 growth exponent b of (peak above baseline) ~ n^b between the smallest and the largest
@@ -39,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "memory_scaling.json"
-STEPS = ("imports", "model", "increment", "rebuild", "export", "timeline")
+STEPS = ("imports", "model", "increment", "rebuild", "export", "timeline", "parquet")
 BASELINE = {"increment": "model"}  # every other step: "imports"
 
 
@@ -69,6 +71,8 @@ def _step(name: str, db: Path, work: Path) -> dict:
         assert cli(["export", "--db", str(db), "--out", str(work / "out"), "-q"]) == 0
     elif name == "timeline":
         assert cli(["timeline", "--db", str(db), "--dates", "10", "--out", str(work / "timeline.json"), "-q"]) == 0
+    elif name == "parquet":
+        assert cli(["export", "--db", str(db), "--out", str(work / "out"), "--format", "parquet", "-q"]) == 0
     return {"step": name, "peak_mb": _peak_mb(), "seconds": round(time.perf_counter() - t, 2),
             "imports_transient_peak_mb": imported}
 
@@ -103,7 +107,7 @@ def _child(name: str, db: Path, work: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(store: Path, hold_out: int, tmp: Path) -> dict:
+def measure(store: Path, hold_out: int, tmp: Path, steps_wanted: tuple[str, ...] = STEPS) -> dict:
     """Every step on a copy of ``store`` with ``hold_out`` articles taken out (and written
     back as files for ``increment``, which runs on its own copy)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -119,7 +123,7 @@ def measure(store: Path, hold_out: int, tmp: Path) -> dict:
         _new_files(s, work / "new", None, hold_out)  # the storyline rebuilt without them (untimed)
         n = s.counts("articles")["articles"]
     steps = {}
-    for name in STEPS:
+    for name in [s for s in STEPS if s in steps_wanted]:
         target = db
         if name == "increment":
             target = work / "increment.db"
@@ -140,7 +144,7 @@ def scaling(results: list[dict]) -> dict:
     small, large = results[0], results[-1]
     growth = large["store_articles"] / small["store_articles"]
     out = {"stores": [r["store_articles"] for r in results]}
-    for name in STEPS[2:]:
+    for name in [s for s in STEPS[2:] if s in small["steps"]]:
         above = [r["steps"][name]["above_baseline_mb"] for r in results]
         out[name] = {"above_baseline_mb": above, "peak_mb": [r["steps"][name]["peak_mb"] for r in results],
                      "exponent": round(math.log(above[-1] / above[0]) / math.log(growth), 2),
@@ -153,6 +157,8 @@ def main(argv=None) -> int:
     ap.add_argument("--store", nargs="+", help="SQLite store files, any order (copied; not changed)")
     ap.add_argument("--hold-out", type=int, default=10, help="articles taken out and added back by 'increment'")
     ap.add_argument("--out", default=str(OUT), help="JSON results file")
+    ap.add_argument("--steps", default=",".join(STEPS),
+                    help="comma-separated steps to measure (default: all; the baselines are always measured)")
     ap.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)  # internal: one step in a child process
     ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
@@ -162,16 +168,20 @@ def main(argv=None) -> int:
         return 0
     if not args.store:
         ap.error("--store is required")
+    unknown = set(args.steps.split(",")) - set(STEPS)
+    if unknown:
+        ap.error(f"unknown steps {sorted(unknown)}; choose from {', '.join(STEPS)}")
     results = []
     with tempfile.TemporaryDirectory() as tmp:
         for store in args.store:
-            results.append(measure(Path(store), args.hold_out, Path(tmp)))
+            wanted = ("imports", "model", *args.steps.split(","))
+            results.append(measure(Path(store), args.hold_out, Path(tmp), wanted))
     results.sort(key=lambda r: r["store_articles"])
     out = {"benchmark": "memory_scaling", "command": " ".join(["python", "benchmarks/memory_scaling.py", *sys.argv[1:]]),
            "results": results}
     if len(results) > 1:
         out["scaling"] = scaling(results)
-        for name in STEPS[2:]:
+        for name in [s for s in STEPS[2:] if s in out["scaling"]]:
             s = out["scaling"][name]
             print(f"{name:9s}: above baseline {s['above_baseline_mb']} MB at {out['scaling']['stores']} articles "
                   f"(x{s['ratio_largest_to_smallest']}, ~ n^{s['exponent']})")

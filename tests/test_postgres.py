@@ -81,6 +81,24 @@ def test_export_reads_the_claims_from_postgres_as_it_writes(built, tmp_path):
         assert (tmp_path / "read" / name).read_bytes() == (tmp_path / "whole" / name).read_bytes(), name
 
 
+def test_parquet_export_from_postgres_equals_sqlite_s(built, tmp_path):
+    """The same Parquet tables from both stores of the same corpus (types from each
+    schema: PostgreSQL's reflected columns must give the same Arrow types)."""
+    pq = pytest.importorskip("pyarrow.parquet", reason="the 'parquet' extra (pyarrow) is not installed")
+    from crosscheck.export_parquet import write_parquet
+
+    written = {}
+    for url, name in zip(built, ("pg", "lite")):
+        with Store(url) as store:
+            written[name] = {f.name: f.path for f in write_parquet(store, tmp_path / name)}
+    for table, path in written["pg"].items():
+        a, b = pq.read_table(path), pq.read_table(written["lite"][table])
+        assert a.schema == b.schema, table
+        assert a.num_rows == b.num_rows, table
+    claims = pq.read_table(written["pg"]["claims"]).to_pylist()
+    assert claims and all(c["text"] and c["end_char"] > c["start_char"] for c in claims)
+
+
 @pytest.fixture(scope="module")
 def client(built):
     pytest.importorskip("fastapi")

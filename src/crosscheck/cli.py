@@ -48,8 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ingest", parents=[common, scale], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
     p.add_argument("paths", nargs="+", help="files or folders to ingest")
     sub.add_parser("build", parents=[common, outp], help="rebuild the storyline from the store and write the outputs", description="Re-link everything in the store into a storyline and write storyline.json and report.html.")
-    p = sub.add_parser("export", parents=[common, outp], help="write the stored storyline as JSON and/or HTML", description="Write the storyline last built in the store, without recomputing it.")
-    p.add_argument("--format", choices=["json", "html", "both"], default="both", help="what to write (default: both)")
+    p = sub.add_parser("export", parents=[common, outp], help="write the stored storyline as JSON, HTML or Parquet", description="Write the storyline last built in the store, without recomputing it.")
+    p.add_argument("--format", choices=["json", "html", "both", "parquet"], default="both", help="what to write (default: both, storyline.json and report.html; parquet: one file per storyline table in OUT/parquet/, needs the 'parquet' extra)")
     from crosscheck.cli_serve import add_serve
 
     add_serve(sub, common)  # web app and REST API
@@ -159,6 +159,8 @@ def _export(args, reporter) -> int:
     from crosscheck.store import Store
 
     out = Path(args.out)
+    if args.format == "parquet":
+        return _export_parquet(args, reporter, out / "parquet")
     formats = ("json", "html") if args.format == "both" else (args.format,)
     with Store(args.db) as store:
         storyline = write_stored_outputs(store, out, formats=formats)
@@ -166,6 +168,24 @@ def _export(args, reporter) -> int:
         reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
         return EXIT_NOTHING
     reporter.summary(f"exported {len(storyline.events)} events to {out}")
+    return EXIT_OK
+
+
+def _export_parquet(args, reporter, out: Path) -> int:
+    from crosscheck.export_parquet import ParquetUnavailable, write_parquet
+    from crosscheck.store import Store
+
+    try:
+        with Store(args.db) as store:
+            files = write_parquet(store, out)
+    except ParquetUnavailable as exc:
+        reporter.error(f"--format parquet: {exc}")
+        return EXIT_USAGE
+    if files is None:
+        reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
+        return EXIT_NOTHING
+    counts = {f.name: f.rows for f in files}
+    reporter.summary(f"exported {len(files)} tables ({counts['events']} events, {counts['claims']} claims) to {out}")
     return EXIT_OK
 
 

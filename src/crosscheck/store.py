@@ -18,7 +18,7 @@ import json
 from collections.abc import Mapping
 from contextlib import contextmanager
 from operator import itemgetter
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from sqlalchemy import Boolean, Engine, MetaData, and_, create_engine, delete, event, func, insert, or_, select, update
@@ -509,6 +509,13 @@ class Store:
         from one read snapshot: an update committed meanwhile is in neither."""
         with self._snapshot() as conn:
             yield self._load(conn, True, claims=False), StoredVerification(conn, self._t)
+
+    @contextmanager
+    def table_reader(self) -> Iterator[Callable[[str], Iterator[Row]]]:
+        """A reader of a table's rows in saved order (``reader("storyline_claims")``), every
+        table read from one snapshot: an update committed meanwhile is in none of them."""
+        with self._snapshot() as conn:
+            yield lambda table: self._rows(conn, table, *self._order(table))
 
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
