@@ -44,9 +44,9 @@ class ComparisonStore:
 
     def rows_in(self, table: str, columns: Sequence[str], key: str, values: Iterable[Any],
                 join: str | None = None) -> Iterator[tuple]:
-        """Rows of ``columns`` (SQL, quoted) of ``table``, joined with the table ``join`` on
-        their ``position`` when given, whose ``key`` is among ``values``; ``IN_CHUNK`` values
-        per query.
+        """Rows of ``columns`` ("name", or "table.name" with ``join``) of ``table``, joined
+        with the table ``join`` on their ``position`` when given, whose ``key`` is among
+        ``values``; ``IN_CHUNK`` values per query.
 
         Through the driver, not the statement layer: its expanding IN parameters (a unique
         name rendered per value, every query) and its row objects took 40 % of reading
@@ -56,21 +56,20 @@ class ComparisonStore:
         mark = "?" if self.conn.dialect.paramstyle == "qmark" else "%s"
         source = quote(table) if join is None else (
             f"{quote(table)} JOIN {quote(join)} ON {quote(join)}.position = {quote(table)}.position")
-        head = f"SELECT {', '.join(columns)} FROM {source} WHERE {quote(table)}.{quote(key)} IN "
+        names = ", ".join(".".join(map(quote, c.split("."))) for c in columns)
+        head = f"SELECT {names} FROM {source} WHERE {quote(table)}.{quote(key)} IN "
         for chunk in chunked(values):
             yield from self.conn.exec_driver_sql(head + f"({', '.join([mark] * len(chunk))})", tuple(chunk))
 
     def lookup(self, table: str, key: str, value: str, keys: Iterable[Any]) -> dict:
         """{key: value} of the rows whose ``key`` column is among ``keys``."""
-        quote = self.conn.dialect.identifier_preparer.quote
-        return dict(self.rows_in(table, (quote(key), quote(value)), key, keys))
+        return dict(self.rows_in(table, (key, value), key, keys))
 
     def grouped(self, table: str, key: str, value: str, keys: Iterable[Any]) -> dict[Any, list]:
         """{key: [value, ...]} of the rows whose ``key`` column is among ``keys``, each list
-        in ``value`` order."""
-        quote = self.conn.dialect.identifier_preparer.quote
+        in ``value`` order (sorted here, not by the database's collation)."""
         out: dict[Any, list] = defaultdict(list)
-        for k, v in sorted(self.rows_in(table, (quote(key), quote(value)), key, keys)):
+        for k, v in sorted(self.rows_in(table, (key, value), key, keys)):
             out[k].append(v)
         return out
 
@@ -96,10 +95,8 @@ class ComparisonStore:
     # -- claims -------------------------------------------------------------------
     def claims(self, positions: Iterable[int]) -> dict[int, tuple[Claim, ClaimKeys]]:
         sc, cc = self.t("storyline_claims"), self.t("claim_comparison")
-        quote = self.conn.dialect.identifier_preparer.quote
-        names = [c.name for c in sc.c]
-        keys = [c.name for c in cc.c]
-        columns = [f"{quote(t.name)}.{quote(c)}" for t, cs in ((sc, names), (cc, keys)) for c in cs]
+        names, keys = [c.name for c in sc.c], [c.name for c in cc.c]
+        columns = [f"{t.name}.{c}" for t, cs in ((sc, names), (cc, keys)) for c in cs]
         out = {}
         for row in self.rows_in(sc.name, columns, "position", positions, join=cc.name):
             r = dict(zip(names, row))
@@ -164,16 +161,13 @@ class ComparisonStore:
         return self.lookup("claim_clusters", "id", "position", ids)
 
     def clusters(self, ids: Iterable[str]) -> dict[str, StoredCluster]:
-        quote = self.conn.dialect.identifier_preparer.quote
-        columns = [quote(c) for c in ("position", "id", "claims")]
         return {cid: StoredCluster(pos, cid, json.loads(claims))
-                for pos, cid, claims in self.rows_in("claim_clusters", columns, "id", ids)}
+                for pos, cid, claims in self.rows_in("claim_clusters", ("position", "id", "claims"), "id", ids)}
 
     def relations_of(self, claim_ids: Iterable[str]) -> dict[int, Relation]:
-        quote = self.conn.dialect.identifier_preparer.quote
-        wanted = {r for (r,) in self.rows_in("relation_ends", [quote("relation")], "claim_id", claim_ids)}
+        wanted = {r for (r,) in self.rows_in("relation_ends", ("relation",), "claim_id", claim_ids)}
         names = [c.name for c in self.t("claim_relations").c]
-        rows = self.rows_in("claim_relations", [quote(n) for n in names], "position", wanted)
+        rows = self.rows_in("claim_relations", names, "position", wanted)
         return {r["position"]: relation_from(r) for r in (dict(zip(names, row)) for row in rows)}
 
     def entity_names(self, ids: Iterable[str]) -> dict[str, str]:
