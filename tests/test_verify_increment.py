@@ -16,7 +16,7 @@ from collections import defaultdict
 from functools import partial
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 from crosscheck.core import process, rebuild, store_documents
 from crosscheck.incremental import link_new_articles
@@ -350,3 +350,39 @@ def test_stored_claims_clusters_and_lookups_read_by_key_equal_the_loaded_storyli
     for word, entity in sorted((r.word, r.entity_id) for r in rows if r.word in ("valdoria", "kestrel", "port")):
         expected[word].append(entity)
     assert words == expected and len(words) >= 2
+
+
+def _counted(store: Store) -> tuple[dict, dict]:
+    """(kept counts, the same counted here from the stored claim terms)."""
+    from collections import Counter
+
+    with store.engine.connect() as conn:
+        kept = dict(conn.execute(select(store.table("claim_term_counts"))).all())
+        terms = conn.execute(select(store.table("claim_terms").c.term, store.table("claim_terms").c.position)).all()
+    blocking = Counter(t for t, _p in terms if t[:2] in ("t:", "c:"))
+    words = Counter(w for w, _p in {(f"w:{t[2:]}", p) for t, p in terms if t[:2] in ("a:", "t:")})
+    return kept, {**blocking, **words}
+
+
+def test_kept_term_counts_follow_saves_and_increments_and_fill_an_older_store(tmp_path):
+    """Migration 9: an increment reads claims per blocking term and per rarity word by key
+    (counting them over the stored terms read a share of the store per common word). The
+    kept counts must equal a count of the stored terms after a build, after an increment
+    (upserts) and when an older store is upgraded."""
+    base, new = _split(tmp_path, FILES[-2:])
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        kept, counted = _counted(store)
+        assert kept == counted and any(t.startswith("w:") for t in kept) and any(t.startswith("t:") for t in kept)
+        docs = ingest([new], DEFAULT, store.known_hashes())
+        added = store_documents(docs.documents, store, DEFAULT).added
+        assert link_new_articles(store, added, verify=True).verification["mode"] == "incremental"
+        kept_after, counted_after = _counted(store)
+        assert kept_after == counted_after and kept_after != kept  # the new claims were counted
+        with store.engine.begin() as conn:  # as a store saved before migration 9
+            conn.execute(store.table("claim_term_counts").delete())
+            conn.execute(text("DROP TABLE claim_term_counts"))
+            conn.execute(text("DELETE FROM schema_migrations WHERE id = 9"))
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        assert store.applied_migrations == [9]
+        assert _counted(store) == (counted_after, counted_after)

@@ -388,6 +388,12 @@ def _m8_lookup_tables(conn: Connection) -> None:
                               for r in mention_entity_rows(ev, m, [*json.loads(actors), *json.loads(places)], day)))
 
 
+def _m9_term_counts(conn: Connection) -> None:
+    from crosscheck.store_claims import create_term_counts_table
+
+    create_term_counts_table(conn)
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -412,6 +418,7 @@ MIGRATIONS: list[Migration] = [
               _m7_signature_tables),
     Migration(8, "incremental lookups: entity name words, entities named by each linked mention",
               _m8_lookup_tables),
+    Migration(9, "incremental counts: stored claims per blocking term and per rarity word", _m9_term_counts),
 ]
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+from collections import Counter
 from itertools import chain
 from sys import intern
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select
+from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select, text
 from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimCluster, ClaimKeys, OutletProfile, PartialDate, Relation, Storyline, Verdict
@@ -34,7 +35,7 @@ def chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
 VERIFICATION_TABLES = ("storyline_claims", "claim_relations", "claim_clusters", "verdicts", "outlet_profiles")
 # Added by migration 6: what an increment compares new claims by (``verify_increment``);
 # written with the storyline, never loaded with it.
-COMPARISON_TABLES = ("claim_comparison", "claim_terms", "relation_ends")
+COMPARISON_TABLES = ("claim_comparison", "claim_terms", "relation_ends", "claim_term_counts")
 _DETAIL = ("speakers", "lemmas", "objects", "numbers", "mentions", "places", "actors")
 
 
@@ -122,6 +123,23 @@ def create_comparison_tables(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def create_term_counts_table(conn: Connection) -> None:
+    """Migration 9: how many stored claims have each blocking term and each rarity word
+    (``counted_terms``), kept as claims are saved, so that an increment reads a count by
+    key instead of counting a word's claims (a word in a tenth of the claims is a tenth
+    of the store per update). Filled from ``claim_terms`` for a storyline stored before."""
+    md = MetaData()
+    Table("claim_term_counts", md, Column("term", Text, primary_key=True),
+          Column("claims", Integer, nullable=False))
+    md.create_all(conn)
+    conn.execute(text(
+        "INSERT INTO claim_term_counts (term, claims) "
+        "SELECT term, count(*) FROM claim_terms WHERE term LIKE 't:%' OR term LIKE 'c:%' GROUP BY term "
+        "UNION ALL "
+        "SELECT 'w:' || substr(term, 3), count(DISTINCT position) FROM claim_terms "
+        "WHERE term LIKE 'a:%' OR term LIKE 't:%' GROUP BY substr(term, 3)"))
+
+
 def comparison_row(position: int, claim: Claim, k: ClaimKeys) -> Row:
     return {
         "position": position, "claim_id": claim.id, "article_id": claim.article, "outlet": k.outlet,
@@ -152,6 +170,20 @@ def term_rows(position: int, k: ClaimKeys) -> Iterator[Row]:
     for prefix, terms in (("a:", k.actors), ("t:", k.topic), ("c:", k.core)):
         for t in sorted(terms):
             yield {"term": prefix + t, "position": position, "blocks": prefix != "a:" and k.takes_part}
+
+
+def counted_terms(k: ClaimKeys) -> Iterator[str]:
+    """What ``claim_term_counts`` counts a claim under (migration 9): its blocking terms
+    ("t:", "c:", as ``verify.block`` counts them) and each word of its actor keys or topic
+    terms once ("w:", ``LexicalSimilarity``'s rarity)."""
+    yield from (f"t:{t}" for t in k.topic)
+    yield from (f"c:{c}" for c in k.core)
+    yield from (f"w:{w}" for w in k.actors | k.topic)
+
+
+def term_count_rows(keys: Iterable[ClaimKeys]) -> Iterator[Row]:
+    counts = Counter(t for k in keys for t in counted_terms(k))
+    return ({"term": t, "claims": n} for t, n in sorted(counts.items()))
 
 
 def relation_end_rows(position: int, r: Relation) -> Iterator[Row]:
@@ -253,6 +285,7 @@ def verification_rows(st: Storyline) -> dict[str, Iterator[Row]]:
     out["claim_comparison"] = (comparison_row(i, c, k) for i, (c, k) in enumerate(zip(st.claims, keys)))
     out["claim_terms"] = (row for i, k in enumerate(keys) for row in term_rows(i, k))
     out["relation_ends"] = (row for i, r in enumerate(st.relations) for row in relation_end_rows(i, r))
+    out["claim_term_counts"] = term_count_rows(keys)
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
@@ -20,8 +21,8 @@ from sqlalchemy.engine import Connection
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
 from crosscheck.store_claims import (
-    chunked, claim_from, claim_row, cluster_row, comparison_row, keys_from, relation_end_rows, relation_from, relation_row,
-    term_rows, verdict_row,
+    chunked, claim_from, claim_row, cluster_row, comparison_row, counted_terms, keys_from, relation_end_rows, relation_from,
+    relation_row, term_rows, verdict_row,
 )
 from crosscheck.verdicts import share
 
@@ -130,24 +131,15 @@ class ComparisonStore:
         return out
 
     def term_counts(self, terms: Iterable[str]) -> Counter:
-        """Stored claims with each term, taking part or not (``verify.block`` counts all)."""
-        ct = self.t("claim_terms")
-        out: Counter = Counter()
-        for chunk in chunked(terms):
-            out.update(dict(self.conn.execute(select(ct.c.term, func.count()).where(ct.c.term.in_(chunk))
-                                              .group_by(ct.c.term)).all()))
-        return out
+        """Stored claims with each blocking term, taking part or not (``verify.block``
+        counts all), read from the kept counts (``claim_term_counts``)."""
+        return Counter(self.lookup("claim_term_counts", "term", "claims", terms))
 
     def rarity_counts(self, words: Iterable[str]) -> Counter:
-        """Claims whose actor keys or topic terms hold each word (``LexicalSimilarity``'s df)."""
-        ct = self.t("claim_terms")
-        bare = func.substr(ct.c.term, 3)
-        out: Counter = Counter()
-        for chunk in chunked(words):
-            terms = [f"{p}{w}" for w in chunk for p in ("a:", "t:")]
-            out.update(dict(self.conn.execute(select(bare, func.count(ct.c.position.distinct()))
-                                              .where(ct.c.term.in_(terms)).group_by(bare)).all()))
-        return out
+        """Claims whose actor keys or topic terms hold each word (``LexicalSimilarity``'s
+        df), read from the kept counts."""
+        found = self.lookup("claim_term_counts", "term", "claims", (f"w:{w}" for w in words))
+        return Counter({term[2:]: n for term, n in found.items()})
 
     def copies(self, keys: Iterable[str]) -> dict[str, list[int]]:
         """Positions of the stored claims whose sentence has each copy key, in position order."""
@@ -207,6 +199,8 @@ def write(store: Store, change: ComparisonWrite) -> int:
             terms = [r for p, _c, k in change.claims for r in term_rows(p, k)]
             if terms:
                 conn.execute(insert(t("claim_terms")), terms)
+            _add_counts(conn, t("claim_term_counts"), Counter(c for _p, _c, k in change.claims
+                                                               for c in counted_terms(k)))
         for pos, (claim, keys) in change.origins.items():
             conn.execute(update(sc).where(sc.c.position == pos).values(
                 origin=claim.origin, origin_evidence=claim.origin_evidence))
@@ -222,6 +216,19 @@ def write(store: Store, change: ComparisonWrite) -> int:
             cl = t("claim_clusters")
             conn.execute(update(cl).where(cl.c.event == old).values(event=new))
         return _write_profiles(conn, db, change.outlets)
+
+
+def _add_counts(conn: Connection, table, counts: Counter) -> None:
+    """Add the new claims' terms to the kept counts: one upsert per term (ON CONFLICT, in
+    SQLite and PostgreSQL alike), so two increments writing at once cannot lose a count."""
+    if not counts:
+        return
+    dialect = "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
+    stmt = import_module(f"sqlalchemy.dialects.{dialect}").insert(table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c.term],
+                                      set_={"claims": table.c.claims + stmt.excluded.claims})
+    for chunk in chunked(counts):
+        conn.execute(stmt, [{"term": term, "claims": counts[term]} for term in chunk])
 
 
 def _write_relations(conn: Connection, db: ComparisonStore, relations: Sequence[Relation]) -> None:
