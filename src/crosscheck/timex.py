@@ -109,7 +109,7 @@ _RULE_SPECS: list[tuple[str, str, Callable, Callable | None]] = [
                      rf"(?:[- ](?P<su>(?i:{_alt(_LEX['spelled_units'])})))?)|(?i:two thousand)(?:[- ](?:and[- ])?"
                      rf"(?P<su2>(?i:{_alt(_LEX['spelled_units'])})))?)\b", _r_spelled_year, None),
     ("deictic", rf"(?:{_EML}\s+)?(?P<deix>(?i:today|tonight|tomorrow|yesterday))\b(?:\s+{_POD}\b)?", _r_deictic, None),
-    ("part_of_day", rf"(?P<prel>(?i:last|this))\s+(?P<pod>(?i:morning|afternoon|evening|night))\b", _r_pod, None),
+    ("part_of_day", r"(?P<prel>(?i:last|this))\s+(?P<pod>(?i:morning|afternoon|evening|night))\b", _r_pod, None),
     ("ref", rf"\b(?P<ref>{_REFS})\b", _r_ref, _ref_ok),
     ("recent", r"\b(?P<ref>(?i:recent)\s+(?i:years|decades))\b", _r_ref, None),
     ("recent_duration", r"\b(?i:recent|coming)\s+(?P<unit>(?i:months|weeks|days))\b", _r_bare, None),
