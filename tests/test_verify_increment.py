@@ -382,7 +382,13 @@ def test_kept_term_counts_follow_saves_and_increments_and_fill_an_older_store(tm
         with store.engine.begin() as conn:  # as a store saved before migration 9
             conn.execute(store.table("claim_term_counts").delete())
             conn.execute(text("DROP TABLE claim_term_counts"))
+            conn.execute(text("DROP INDEX ix_storyline_articles_outlet"))
             conn.execute(text("DELETE FROM schema_migrations WHERE id = 9"))
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
         assert store.applied_migrations == [9]
         assert _counted(store) == (counted_after, counted_after)
+        with store.engine.connect() as conn:  # an outlet's stored articles are counted by index
+            plan = " ".join(str(r[-1]) for r in conn.execute(text(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM storyline_articles "
+                "WHERE outlet = 'x' OR (outlet IS NULL AND article_id = 'x')")))
+        assert "SCAN" not in plan and "ix_storyline_articles_outlet" in plan

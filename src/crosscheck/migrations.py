@@ -389,9 +389,14 @@ def _m8_lookup_tables(conn: Connection) -> None:
 
 
 def _m9_term_counts(conn: Connection) -> None:
+    """Counts and an index an incremental update reads by key: stored claims per blocking
+    term and per rarity word (``store_claims.create_term_counts_table``), and the stored
+    articles of an outlet (an outlet profile counts them: without the index, each touched
+    outlet scanned every stored article)."""
     from crosscheck.store_claims import create_term_counts_table
 
     create_term_counts_table(conn)
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_storyline_articles_outlet ON storyline_articles (outlet)"))
 
 
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
@@ -418,7 +423,8 @@ MIGRATIONS: list[Migration] = [
               _m7_signature_tables),
     Migration(8, "incremental lookups: entity name words, entities named by each linked mention",
               _m8_lookup_tables),
-    Migration(9, "incremental counts: stored claims per blocking term and per rarity word", _m9_term_counts),
+    Migration(9, "incremental counts: stored claims per blocking term and per rarity word; "
+                 "storyline articles by outlet", _m9_term_counts),
 ]
 
 
