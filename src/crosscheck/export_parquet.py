@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from crosscheck.store import Store
+from crosscheck.store_rows import chunks
 
 BATCH_ROWS = 1_000  # rows made into Python dicts at a time, then into compact Arrow columns
 ROW_GROUP_ROWS = 10_000  # rows per Parquet row group (what a reader skips or reads at once)
@@ -139,7 +140,7 @@ def _write(pa, pq, schema, path: Path, rows: Iterator[dict], batch_rows: int) ->
     try:
         with pq.ParquetWriter(partial, schema) as writer:
             group: list = []
-            for batch in _batches(rows, batch_rows):
+            for batch in chunks(rows, batch_rows):
                 group.append(pa.RecordBatch.from_pylist(batch, schema=schema))
                 count += len(batch)
                 if sum(b.num_rows for b in group) >= ROW_GROUP_ROWS:
@@ -151,15 +152,3 @@ def _write(pa, pq, schema, path: Path, rows: Iterator[dict], batch_rows: int) ->
     finally:
         partial.unlink(missing_ok=True)
     return count
-
-
-def _batches(rows: Iterator[dict], size: int) -> Iterator[list[dict]]:
-    batch: list[dict] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
