@@ -15,8 +15,10 @@ The steps:
    batches of ``BATCH_ROWS`` made into Arrow columns, a row group of ``ROW_GROUP_ROWS``
    written at a time: memory is bounded by a row group whatever the store's size.
 3. Column types from the store's schema (integer, float, boolean, text; a database's
-   own search columns left out), list columns from ``TABLES``; each file is written under a temporary name and renamed when whole,
-   so a failed export never leaves a truncated file under a final name.
+   own search columns left out), list columns from ``TABLES``.
+4. Every file is written under a temporary name; only when all are whole are they renamed
+   into place, so a failed export leaves the previous export's files as they were, never
+   a truncated file or a mix of two exports.
 """
 
 from __future__ import annotations
@@ -82,12 +84,19 @@ def write_parquet(store: Store, out: str | Path, batch_rows: int | None = None) 
         if next(rows("storyline"), None) is None:
             return None
         out.mkdir(parents=True, exist_ok=True)
-        written = []
-        for name, (table, lists) in TABLES.items():
-            schema = _schema(pa, store, table, lists)
-            path = out / f"{name}.parquet"
-            rows_written = _write(pa, pq, schema, path, _decoded(rows(table), lists), batch_rows or BATCH_ROWS)
-            written.append(ParquetFile(name, path, rows_written))
+        written, partial = [], []
+        try:
+            for name, (table, lists) in TABLES.items():
+                path = out / f"{name}.parquet"
+                partial.append(path.with_name(path.name + ".partial"))
+                count = _write(pa, pq, _schema(pa, store, table, lists), partial[-1],
+                               _decoded(rows(table), lists), batch_rows or BATCH_ROWS)
+                written.append(ParquetFile(name, path, count))
+            for done, f in zip(partial, written):  # all whole: only now under their names
+                os.replace(done, f.path)
+        finally:
+            for p in partial:
+                p.unlink(missing_ok=True)
     return written
 
 
@@ -130,25 +139,20 @@ def _decoded(rows: Iterable[dict], lists: dict[str, str]) -> Iterator[dict]:
 
 def _write(pa, pq, schema, path: Path, rows: Iterator[dict], batch_rows: int) -> int:
     """Rows into ``path``: ``batch_rows`` at a time into Arrow record batches, written a
-    row group of ``ROW_GROUP_ROWS`` at a time, under a temporary name until the file is
-    whole. Why two sizes: rows are held as Python dicts only ``batch_rows`` at a time and
-    readers get row groups of thousands of rows. Exporting the 2,115-article BBC store
-    peaked 151 MB above the imports with 10,000 rows per dict batch and row group, 96 MB
-    now (of either, ~47 MB is pyarrow's own start-up: its allocator and threads)."""
-    partial = path.with_name(path.name + ".partial")
+    row group of ``ROW_GROUP_ROWS`` at a time. Why two sizes: rows are held as Python
+    dicts only ``batch_rows`` at a time and readers get row groups of thousands of rows.
+    Exporting the 2,115-article BBC store peaked 151 MB above the imports with 10,000 rows
+    per dict batch and row group, 96 MB now (of either, ~47 MB is pyarrow's own start-up:
+    its allocator and threads)."""
     count = 0
-    try:
-        with pq.ParquetWriter(partial, schema) as writer:
-            group: list = []
-            for batch in chunks(rows, batch_rows):
-                group.append(pa.RecordBatch.from_pylist(batch, schema=schema))
-                count += len(batch)
-                if sum(b.num_rows for b in group) >= ROW_GROUP_ROWS:
-                    writer.write_table(pa.Table.from_batches(group, schema=schema))
-                    group = []
-            if group:
+    with pq.ParquetWriter(path, schema) as writer:
+        group: list = []
+        for batch in chunks(rows, batch_rows):
+            group.append(pa.RecordBatch.from_pylist(batch, schema=schema))
+            count += len(batch)
+            if sum(b.num_rows for b in group) >= ROW_GROUP_ROWS:
                 writer.write_table(pa.Table.from_batches(group, schema=schema))
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+                group = []
+        if group:
+            writer.write_table(pa.Table.from_batches(group, schema=schema))
     return count
