@@ -125,9 +125,10 @@ def create_comparison_tables(conn: Connection) -> None:
 
 def create_term_counts_table(conn: Connection) -> None:
     """Migration 9: how many stored claims have each blocking term and each rarity word
-    (``counted_terms``), kept as claims are saved, so that an increment reads a count by
-    key instead of counting a word's claims (a word in a tenth of the claims is a tenth
-    of the store per update). Filled from ``claim_terms`` for a storyline stored before."""
+    (``counted_terms``), and how many have comparison keys at all (``ALL_CLAIMS``), kept as
+    claims are saved, so that an increment reads a count by key instead of counting a
+    word's claims (a word in a tenth of the claims is a tenth of the store per update).
+    Filled from ``claim_terms`` and ``claim_comparison`` for a storyline stored before."""
     md = MetaData()
     Table("claim_term_counts", md, Column("term", Text, primary_key=True),
           Column("claims", Integer, nullable=False))
@@ -137,7 +138,8 @@ def create_term_counts_table(conn: Connection) -> None:
         "SELECT term, count(*) FROM claim_terms WHERE term LIKE 't:%' OR term LIKE 'c:%' GROUP BY term "
         "UNION ALL "
         "SELECT 'w:' || substr(term, 3), count(DISTINCT position) FROM claim_terms "
-        "WHERE term LIKE 'a:%' OR term LIKE 't:%' GROUP BY substr(term, 3)"))
+        "WHERE term LIKE 'a:%' OR term LIKE 't:%' GROUP BY substr(term, 3) "
+        f"UNION ALL SELECT '{ALL_CLAIMS}', count(*) FROM claim_comparison"))
 
 
 def comparison_row(position: int, claim: Claim, k: ClaimKeys) -> Row:
@@ -181,8 +183,12 @@ def counted_terms(k: ClaimKeys) -> Iterator[str]:
     yield from (f"w:{w}" for w in k.actors | k.topic)
 
 
-def term_count_rows(keys: Iterable[ClaimKeys]) -> Iterator[Row]:
+ALL_CLAIMS = "*"  # the ``claim_term_counts`` row that counts every claim with comparison keys
+
+
+def term_count_rows(keys: Sequence[ClaimKeys]) -> Iterator[Row]:
     counts = Counter(t for k in keys for t in counted_terms(k))
+    counts[ALL_CLAIMS] = len(keys)
     return ({"term": t, "claims": n} for t, n in sorted(counts.items()))
 
 

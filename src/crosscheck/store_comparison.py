@@ -21,8 +21,8 @@ from sqlalchemy.engine import Connection
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
 from crosscheck.store_claims import (
-    chunked, claim_from, claim_row, cluster_row, comparison_row, counted_terms, keys_from, relation_end_rows, relation_from,
-    relation_row, term_rows, verdict_row,
+    ALL_CLAIMS, chunked, claim_from, claim_row, cluster_row, comparison_row, counted_terms, keys_from,
+    relation_end_rows, relation_from, relation_row, term_rows, verdict_row,
 )
 from crosscheck.verdicts import share
 
@@ -75,18 +75,19 @@ class ComparisonStore:
         return out
 
     def ready(self) -> str | None:
-        """None when the stored storyline keeps comparison keys for all its claims, else why not."""
-        claims, comp = self.t("storyline_claims"), self.t("claim_comparison")
-        if comp is None:
+        """None when the stored storyline keeps comparison keys for all its claims, else why
+        not. By key, not by counting rows: stored claims are numbered 0..n-1 (a save numbers
+        them, an increment appends), so their number is the next position (an index's end)."""
+        if self.t("claim_comparison") is None:
             return "the store predates incremental verification (migration 6)"
-        n = self.conn.execute(select(func.count()).select_from(claims)).scalar() or 0
-        m = self.conn.execute(select(func.count()).select_from(comp)).scalar() or 0
+        n, m = self.next_position("storyline_claims"), self.count()
         if n != m:
             return f"the stored storyline keeps comparison keys for {m} of its {n} claims (built before they were kept)"
         return None
 
     def count(self) -> int:
-        return self.conn.execute(select(func.count()).select_from(self.t("claim_comparison"))).scalar() or 0
+        """Stored claims with comparison keys (the kept count: ``store_claims.ALL_CLAIMS``)."""
+        return self.lookup("claim_term_counts", "term", "claims", [ALL_CLAIMS]).get(ALL_CLAIMS, 0)
 
     def next_position(self, table: str) -> int:
         t = self.t(table)
@@ -199,8 +200,9 @@ def write(store: Store, change: ComparisonWrite) -> int:
             terms = [r for p, _c, k in change.claims for r in term_rows(p, k)]
             if terms:
                 conn.execute(insert(t("claim_terms")), terms)
-            _add_counts(conn, t("claim_term_counts"), Counter(c for _p, _c, k in change.claims
-                                                               for c in counted_terms(k)))
+            counts = Counter(c for _p, _c, k in change.claims for c in counted_terms(k))
+            counts[ALL_CLAIMS] = len(change.claims)
+            _add_counts(conn, t("claim_term_counts"), counts)
         for pos, (claim, keys) in change.origins.items():
             conn.execute(update(sc).where(sc.c.position == pos).values(
                 origin=claim.origin, origin_evidence=claim.origin_evidence))
