@@ -114,8 +114,8 @@ def test_a_failed_export_leaves_the_previous_files_as_they_were(built, tmp_path,
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     real = export_parquet._decoded
 
-    def fail_in_claims(rows, lists):
-        for n, row in enumerate(real(rows, lists)):
+    def fail_in_claims(rows, lists, detail=False):
+        for n, row in enumerate(real(rows, lists, detail)):
             if "lemmas" in row and n == 50:  # the claims table, part-way
                 raise OSError("disk full")
             yield row

@@ -55,6 +55,7 @@ TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "duplicates": ("storyline_duplicates", {}),
     "input_errors": ("input_errors", {}),
 }
+CLAIMS = "storyline_claims"  # its ``detail`` JSON object becomes the list columns of ``DETAIL``
 DETAIL = {"speakers": STR, "lemmas": STR, "objects": STR, "numbers": STR, "actors": STR, "mentions": INT,
           "places": INT}
 
@@ -90,7 +91,7 @@ def write_parquet(store: Store, out: str | Path, batch_rows: int | None = None) 
                 path = out / f"{name}.parquet"
                 partial.append(path.with_name(path.name + ".partial"))
                 count = _write(pa, pq, _schema(pa, store, table, lists), partial[-1],
-                               _decoded(rows(table), lists), batch_rows or BATCH_ROWS)
+                               _decoded(rows(table), lists, detail=table == CLAIMS), batch_rows or BATCH_ROWS)
                 written.append(ParquetFile(name, path, count))
             for done, f in zip(partial, written):  # all whole: only now under their names
                 os.replace(done, f.path)
@@ -105,7 +106,7 @@ def _schema(pa, store: Store, table: str, lists: dict[str, str]):
     list columns as lists, ``detail`` (claims) as the ``DETAIL`` columns in its place."""
     fields = []
     for column in store.table(table).columns:
-        if table == "storyline_claims" and column.name == "detail":
+        if table == CLAIMS and column.name == "detail":
             fields += [pa.field(k, pa.list_(getattr(pa, t)())) for k, t in DETAIL.items()]
         elif column.name in lists:
             fields.append(pa.field(column.name, pa.list_(getattr(pa, lists[column.name])())))
@@ -125,13 +126,14 @@ def _scalar(pa, sql_type) -> Any:
     return {bool: pa.bool_(), int: pa.int64(), float: pa.float64(), str: pa.string()}.get(python)
 
 
-def _decoded(rows: Iterable[dict], lists: dict[str, str]) -> Iterator[dict]:
-    """Rows with their JSON list columns (and a claim's ``detail``) as Python lists."""
+def _decoded(rows: Iterable[dict], lists: dict[str, str], detail: bool = False) -> Iterator[dict]:
+    """Rows with their JSON list columns (and with ``detail``, a claim's ``detail``
+    object) as Python lists."""
     for row in rows:
         for column in lists:
             if row.get(column) is not None:
                 row[column] = json.loads(row[column])
-        if "detail" in row:
+        if detail:
             detail = json.loads(row.pop("detail") or "{}")
             row.update({k: detail.get(k, []) for k in DETAIL})
         yield row

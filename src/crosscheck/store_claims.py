@@ -125,7 +125,7 @@ def create_comparison_tables(conn: Connection) -> None:
 
 def create_term_counts_table(conn: Connection) -> None:
     """Migration 9: how many stored claims have each blocking term and each rarity word
-    (``counted_terms``), and how many have comparison keys at all (``ALL_CLAIMS``), kept as
+    (``kept_counts``), and how many have comparison keys at all (``ALL_CLAIMS``), kept as
     claims are saved, so that an increment reads a count by key instead of counting a
     word's claims (a word in a tenth of the claims is a tenth of the store per update).
     Filled from ``claim_terms`` and ``claim_comparison`` for a storyline stored before."""
@@ -174,22 +174,31 @@ def term_rows(position: int, k: ClaimKeys) -> Iterator[Row]:
             yield {"term": prefix + t, "position": position, "blocks": prefix != "a:" and k.takes_part}
 
 
-def counted_terms(k: ClaimKeys) -> Iterator[str]:
-    """What ``claim_term_counts`` counts a claim under (migration 9): its blocking terms
-    ("t:", "c:", as ``verify.block`` counts them) and each word of its actor keys or topic
-    terms once ("w:", ``LexicalSimilarity``'s rarity)."""
-    yield from (f"t:{t}" for t in k.topic)
-    yield from (f"c:{c}" for c in k.core)
-    yield from (f"w:{w}" for w in k.actors | k.topic)
-
-
 ALL_CLAIMS = "*"  # the ``claim_term_counts`` row that counts every claim with comparison keys
 
 
+def kept_counts(keys: Sequence[ClaimKeys]) -> Counter:
+    """What ``claim_term_counts`` keeps for these claims (migration 9): claims per blocking
+    term ("t:", "c:", as ``verify.block`` counts them), per word of their actor keys or
+    topic terms ("w:", ``LexicalSimilarity``'s rarity), and ``ALL_CLAIMS``. Counted over
+    the claims' term sets first and prefixed once per distinct term: making a prefixed
+    string per claim and term took ~0.35 s of saving the 2,125-article storyline."""
+    topic: Counter = Counter()
+    core: Counter = Counter()
+    words: Counter = Counter()
+    for k in keys:
+        topic.update(k.topic)
+        core.update(k.core)
+        words.update(k.actors | k.topic)
+    out = Counter({f"t:{t}": n for t, n in topic.items()})
+    out.update({f"c:{c}": n for c, n in core.items()})
+    out.update({f"w:{w}": n for w, n in words.items()})
+    out[ALL_CLAIMS] = len(keys)
+    return out
+
+
 def term_count_rows(keys: Sequence[ClaimKeys]) -> Iterator[Row]:
-    counts = Counter(t for k in keys for t in counted_terms(k))
-    counts[ALL_CLAIMS] = len(keys)
-    return ({"term": t, "claims": n} for t, n in sorted(counts.items()))
+    return ({"term": t, "claims": n} for t, n in sorted(kept_counts(keys).items()))
 
 
 def relation_end_rows(position: int, r: Relation) -> Iterator[Row]:

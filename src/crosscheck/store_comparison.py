@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
 from crosscheck.store_claims import (
-    ALL_CLAIMS, chunked, claim_from, claim_row, cluster_row, comparison_row, counted_terms, keys_from,
+    ALL_CLAIMS, chunked, claim_from, claim_row, cluster_row, comparison_row, keys_from, kept_counts,
     relation_end_rows, relation_from, relation_row, term_rows, verdict_row,
 )
 from crosscheck.verdicts import share
@@ -200,9 +200,7 @@ def write(store: Store, change: ComparisonWrite) -> int:
             terms = [r for p, _c, k in change.claims for r in term_rows(p, k)]
             if terms:
                 conn.execute(insert(t("claim_terms")), terms)
-            counts = Counter(c for _p, _c, k in change.claims for c in counted_terms(k))
-            counts[ALL_CLAIMS] = len(change.claims)
-            _add_counts(conn, t("claim_term_counts"), counts)
+            _add_counts(conn, t("claim_term_counts"), kept_counts([k for _p, _c, k in change.claims]))
         for pos, (claim, keys) in change.origins.items():
             conn.execute(update(sc).where(sc.c.position == pos).values(
                 origin=claim.origin, origin_evidence=claim.origin_evidence))
