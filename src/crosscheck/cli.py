@@ -165,10 +165,14 @@ def _export(args, reporter) -> int:
     with Store(args.db) as store:
         storyline = write_stored_outputs(store, out, formats=formats)
     if storyline is None:
-        reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
-        return EXIT_NOTHING
+        return _no_storyline(args, reporter)
     reporter.summary(f"exported {len(storyline.events)} events to {out}")
     return EXIT_OK
+
+
+def _no_storyline(args, reporter) -> int:
+    reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
+    return EXIT_NOTHING
 
 
 def _export_parquet(args, reporter, out: Path) -> int:
@@ -182,8 +186,7 @@ def _export_parquet(args, reporter, out: Path) -> int:
         reporter.error(f"--format parquet: {exc}")
         return EXIT_USAGE
     if files is None:
-        reporter.error(f"{args.db}: no storyline stored yet; run 'crosscheck run' or 'crosscheck build'")
-        return EXIT_NOTHING
+        return _no_storyline(args, reporter)
     counts = {f.name: f.rows for f in files}
     reporter.summary(f"exported {len(files)} tables ({counts['events']} events, {counts['claims']} claims) to {out}")
     return EXIT_OK

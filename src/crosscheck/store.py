@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from contextlib import contextmanager
+from functools import partial
 from operator import itemgetter
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -515,7 +516,7 @@ class Store:
         """A reader of a table's rows in saved order (``reader("storyline_claims")``), every
         table read from one snapshot: an update committed meanwhile is in none of them."""
         with self._snapshot() as conn:
-            yield lambda table: self._rows(conn, table, *self._order(table))
+            yield lambda table: self._saved_rows(conn, table)
 
     @contextmanager
     def _snapshot(self) -> Iterator[Connection]:
@@ -529,10 +530,7 @@ class Store:
     def _load(self, conn: Connection, verification: bool, claims: bool) -> Storyline | None:
         if conn.execute(select(self._t["storyline"].c.id)).first() is None:
             return None
-
-        def rows(table: str) -> Iterator[Row]:  # a storyline table's rows in saved order
-            return self._rows(conn, table, *self._order(table))
-
+        rows = partial(self._saved_rows, conn)
         originals = self._originals(conn)
         articles = [summary_from(r, originals) for r in rows("storyline_articles")]
         del originals
@@ -553,6 +551,10 @@ class Store:
                         for d in rows("storyline_duplicates")],
             **(verification_from(rows, claims) if verification else {}),
         )
+
+    def _saved_rows(self, conn: Connection, table: str) -> Iterator[Row]:
+        """A storyline table's rows in the order they were saved, one at a time."""
+        return self._rows(conn, table, *self._order(table))
 
     @staticmethod
     def _order(table: str) -> tuple[str, ...]:
