@@ -43,11 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--device", choices=["auto", "gpu", "cpu"], default="auto", help="spaCy on a GPU when one is usable (auto), on a GPU or not at all (gpu: needs CuPy), or always on the CPU")
     scale.add_argument("--incremental", action="store_true", help="link and verify the new articles into the stored storyline instead of rebuilding it (a store of n articles: reads what the new ones touch, not all n; a build may group slightly differently, see README)")
     scale.add_argument("--batch-size", type=_positive, default=64, help="paragraphs per spaCy batch (default: 64; on a GPU 512 ran the whole pipeline 1.2x faster, for 1.2 GB of GPU memory)")
-    p = sub.add_parser("run", parents=[common, outp, scale], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
+    parts = argparse.ArgumentParser(add_help=False)
+    parts.add_argument("--build-parts", type=_positive, default=None, metavar="N", help="build the storyline N stored articles at a time, in publication order, when more are stored: memory bounded by N instead of the store, and the storyline a feed of N-article updates would give (a build at once may group slightly differently, see README)")
+    p = sub.add_parser("run", parents=[common, outp, scale, parts], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
     p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs, .warc/.warc.gz web archives)")
-    p = sub.add_parser("ingest", parents=[common, scale], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
+    p = sub.add_parser("ingest", parents=[common, scale, parts], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
     p.add_argument("paths", nargs="+", help="files or folders to ingest")
-    sub.add_parser("build", parents=[common, outp], help="rebuild the storyline from the store and write the outputs", description="Re-link everything in the store into a storyline and write storyline.json and report.html.")
+    sub.add_parser("build", parents=[common, outp, parts], help="rebuild the storyline from the store and write the outputs", description="Re-link everything in the store into a storyline and write storyline.json and report.html.")
     p = sub.add_parser("export", parents=[common, outp], help="write the stored storyline as JSON, HTML or Parquet", description="Write the storyline last built in the store, without recomputing it.")
     p.add_argument("--format", choices=["json", "html", "both", "parquet"], default="both", help="what to write (default: both, storyline.json and report.html; parquet: one file per storyline table in OUT/parquet/, needs the 'parquet' extra)")
     from crosscheck.cli_serve import add_serve
@@ -107,7 +109,8 @@ def _run(args, reporter) -> int:
         reporter.error(f"{p}: no such file or folder")
     with Store(args.db) as store, reporter.progress() as progress:
         settings = Settings(db_url=args.db, workers=args.workers, engine=args.engine, engine_address=args.address,
-                            device=args.device, batch_size=args.batch_size, incremental=args.incremental)
+                            device=args.device, batch_size=args.batch_size, incremental=args.incremental,
+                            build_parts=args.build_parts or 0)
         # An increment is not read back: `run` writes its files from the store (write_run_outputs)
         result = process([p for p in args.paths if p not in missing], store, settings, progress, read_back=False)
         s = result.storyline
@@ -141,15 +144,19 @@ def _timeline(args, reporter) -> int:
 
 
 def _build(args, reporter) -> int:
-    from crosscheck.core import rebuild, write_outputs
+    from crosscheck.core import rebuild, write_outputs, write_stored_outputs
+    from crosscheck.settings import Settings
     from crosscheck.store import Store
 
     with Store(args.db) as store:
         if not store.counts("articles")["articles"]:
             reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
             return EXIT_NOTHING
-        storyline = rebuild(store)
-    write_outputs(storyline, args.out)
+        storyline = rebuild(store, Settings(db_url=args.db, build_parts=args.build_parts or 0), read_back=False)
+        if storyline is None:  # built in parts: its files are written from the store, never held whole
+            storyline = write_stored_outputs(store, args.out)
+        else:
+            write_outputs(storyline, args.out)
     reporter.summary(f"{len(storyline.articles)} articles, {len(storyline.events)} events written to {args.out}")
     return EXIT_OK
 

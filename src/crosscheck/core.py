@@ -54,7 +54,7 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 @dataclass
 class RunResult:
-    storyline: Storyline | None  # None: an incremental update not read back (``process(read_back=False)``)
+    storyline: Storyline | None  # None: an increment or a build in parts not read back (``process(read_back=False)``)
     added: list[str] = field(default_factory=list)  # article ids stored by this run
     errors: list[InputError] = field(default_factory=list)
     skipped: int = 0  # inputs already in the store (same content)
@@ -152,19 +152,28 @@ def _updated(store: Store, settings: Settings, saved: Stored, errors: Sequence[I
         increment = link_new_articles(store, added, settings, verify=True) if added else None
         if increment.verified if increment else store.has_storyline():
             increment = increment or IncrementResult("incremental", [])
-            if read_back or increment.mode == "full":  # "full": the store was empty, all of it is new
+            if read_back or (increment.mode == "full" and not settings.build_parts):  # "full": all of it is new
                 return replace(store.load_storyline(), errors=[*errors]), increment
             return None, increment
-    return rebuild(store, settings, errors=errors, duplicates=duplicates), increment
+    return rebuild(store, settings, errors=errors, duplicates=duplicates, read_back=read_back), increment
 
 
 def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[InputError] = (),
-            duplicates: Sequence[DuplicateRecord] = ()) -> Storyline:
+            duplicates: Sequence[DuplicateRecord] = (), read_back: bool = True) -> Storyline | None:
     """The storyline of everything stored, built and saved: the end of ``run``, ``crosscheck
     build``, the web app's build job and its first upload. The records are read from the
     store chunk by chunk (``Store.stream_records``; the storyline never reads time
     expressions), and each phase's long-lived result is kept out of the garbage
-    collector's full passes (see crosscheck.heap)."""
+    collector's full passes (see crosscheck.heap).
+
+    With ``settings.build_parts`` and more articles stored than that, the build runs in
+    parts (``build_parts``: memory bounded by the part, not the store); its storyline is
+    then read back from the store, or not at all with ``read_back=False`` (None)."""
+    if settings.build_parts and store.counts("articles")["articles"] > settings.build_parts:
+        from crosscheck.build_parts import build_in_parts  # it builds on this module
+
+        build_in_parts(store, settings, errors=errors, duplicates=duplicates)
+        return store.load_storyline() if read_back else None
     with frozen_heap() as keep:
         storyline = build_storyline(store.stream_records(times=False), settings=settings, errors=errors,
                                     duplicates=duplicates, linker=linker_for(settings), checkpoint=keep)

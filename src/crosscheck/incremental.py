@@ -126,7 +126,7 @@ def link_new_articles(
     with ``verify``, then compare their claims across sources (``verify_increment``)."""
     records = [r for r in (store.load_record(a) for a in article_ids) if r is not None]
     if not store.has_storyline():
-        rebuild(store, settings)
+        rebuild(store, settings, read_back=False)
         return IncrementResult("full", [r.id for r in records])
     replaced = sorted(a.id for a in store.load_summaries(article_ids))
     if replaced:  # new versions of stored articles: their old events and claims are in the storyline

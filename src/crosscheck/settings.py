@@ -25,6 +25,7 @@ class Settings:
     engine_address: str | None = None  # Ray cluster address ("auto", "ray://host:10001"); None starts a local one
     device: str = "auto"  # spaCy on a GPU when one is usable ("auto"), always ("gpu") or never ("cpu"): nlp.use_device
     incremental: bool = False  # new articles linked and verified into the stored storyline, not rebuilt (core)
+    build_parts: int = 0  # a build of more stored articles than this runs in parts of this many (build_parts.py); 0: at once
     db_url: str = "sqlite:///crosscheck.db"
     quiet: bool = False
     extra: dict = field(default_factory=dict, hash=False, compare=False)

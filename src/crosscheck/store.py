@@ -108,11 +108,11 @@ def make_engine(url: str) -> Engine:
 class StoredRecords:
     """A store's article records, read again on each iteration (``Store.stream_records``)."""
 
-    def __init__(self, store: "Store", times: bool) -> None:
-        self._store, self._times = store, times
+    def __init__(self, store: "Store", times: bool, ids: Sequence[str] | None = None) -> None:
+        self._store, self._times, self._ids = store, times, ids
 
     def __iter__(self) -> Iterator[ArticleRecord]:
-        return self._store.iter_records(times=self._times)
+        return self._store.iter_records(times=self._times, ids=self._ids)
 
 
 class StoredColumn(Mapping[str, str]):
@@ -322,6 +322,15 @@ class Store:
         with self._engine.connect() as conn:
             return [PartialDate.parse(v) for (v,) in conn.execute(stmt.order_by(t.c.published))]
 
+    def build_order(self) -> list[str]:
+        """Every stored article's id in publication order (ISO dates: coarser first within a
+        period; undated last; then by id): the order a build in parts adds them in
+        (``core.rebuild``), the order a feed would have brought them."""
+        t = self._t["articles"]
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(t.c.id, t.c.published)).all()
+        return [i for i, _ in sorted(rows, key=lambda r: (r[1] is None, r[1] or "", r[0]))]
+
     def dated_by_reason(self, methods: Sequence[str], marks: Sequence[str]) -> list[str]:
         """Ids of the articles dated by one of ``methods`` whose stated reason contains one of
         ``marks`` (``pubdate.CONTEXT_MARKS``: the dates more context can change)."""
@@ -382,14 +391,15 @@ class Store:
         """Every stored article record, ordered by article id (see ``iter_records``)."""
         return list(self.iter_records(times=times))
 
-    def stream_records(self, *, times: bool = True) -> "StoredRecords":
+    def stream_records(self, *, times: bool = True, ids: Sequence[str] | None = None) -> "StoredRecords":
         """The stored records as a collection that reads them afresh, chunk by chunk, each
         time it is iterated: for a consumer that passes over the corpus more than once
-        (``build_storyline``) without holding it whole."""
-        return StoredRecords(self, times)
+        (``build_storyline``) without holding it whole. ``ids``: only these articles."""
+        return StoredRecords(self, times, ids)
 
-    def iter_records(self, *, times: bool = True) -> Iterator[ArticleRecord]:
-        """The stored article records in article-id order, ``LOAD_CHUNK`` per round of queries.
+    def iter_records(self, *, times: bool = True, ids: Sequence[str] | None = None) -> Iterator[ArticleRecord]:
+        """The stored article records in article-id order, ``LOAD_CHUNK`` per round of queries
+        (``ids``: of these articles only, those stored).
 
         Why chunks: reading each table whole held every row of the store twice at the
         peak (as rows, then as records); a chunk's rows are dropped once its records are
@@ -398,27 +408,34 @@ class Store:
         t = self._t["articles"]
         children = [n for n in ARTICLE_CHILDREN if times or n != "time_expressions"]
         with self._engine.connect() as conn:
-            ids = sorted(i for (i,) in conn.execute(select(t.c.id)))  # Python's order: the same on every SQL collation
+            if ids is None:
+                ids = sorted(i for (i,) in conn.execute(select(t.c.id)))  # Python's order: the same on every SQL collation
+            else:
+                ids = sorted(set(ids))
             for k in range(0, len(ids), LOAD_CHUNK):
                 chunk = ids[k:k + LOAD_CHUNK]
                 kids = {name: group(self._select(conn, name, *self._order(name), articles=chunk), "article_id")
                         for name in children}
                 rows = {a["id"]: a for a in self._select(conn, "articles", "id", articles=chunk)}
-                for aid in chunk:
+                for aid in (a for a in chunk if a in rows):
                     yield record_from(rows.pop(aid), {name: kids[name].get(aid, []) if name in kids else []
                                                        for name in ARTICLE_CHILDREN})
 
     # -- storyline --------------------------------------------------------------
-    def _originals(self, conn: Connection) -> dict[str, str]:
+    def _originals(self, conn: Connection, ids: Sequence[str] | None = None) -> dict[str, str]:
+        """Stored article texts by id: all, or of ``ids`` (a build in parts saves a part's)."""
         t = self._t["articles"]
-        return {i: o for i, o in conn.execute(select(t.c.id, t.c.original))}
+        if ids is None:
+            return {i: o for i, o in conn.execute(select(t.c.id, t.c.original))}
+        return {i: o for chunk in chunks(sorted(set(ids)), LOAD_CHUNK)
+                for i, o in conn.execute(select(t.c.id, t.c.original).where(t.c.id.in_(chunk)))}
 
     def save_storyline(self, storyline: Storyline) -> None:
         """Replace the stored storyline (entities, events, links, errors) in one transaction."""
         with self._engine.begin() as conn:
             for name in reversed(STORYLINE_TABLES):
                 conn.execute(delete(self._t[name]))
-            rows = storyline_rows(storyline, self._originals(conn))
+            rows = storyline_rows(storyline, self._originals(conn, [a.id for a in storyline.articles]))
             for name in STORYLINE_TABLES:  # in chunks: the rows of a large storyline are never all held
                 for chunk in chunks(rows[name], INSERT_CHUNK):
                     self._insert(conn, name, chunk)

@@ -1,0 +1,97 @@
+"""A storyline built in parts of N articles: a build whose memory is bounded by N, not by the store.
+
+Why: a build (``core.rebuild``) holds the whole linked storyline and every claim's
+comparison view until it is saved, about 1 GB per 13,000 BBC articles
+(``benchmarks/memory_scaling.py``), so an archive cannot be built at once on one
+machine. An incremental update (``crosscheck.incremental``) reads only what its new
+articles touch, and its memory did not grow with the store (500 to 8,500 articles). A
+build in parts is that update applied to the store's own articles:
+
+1. Order every stored article by publication date (undated last, then by id): the
+   order a feed would have brought them in (``Store.build_order``).
+2. Build the storyline of the first N and save it: a build as ``core.rebuild`` runs it,
+   over those articles only (their records read from the store, never the others).
+3. Link and verify each next N into the stored storyline (``incremental.link_new_articles``
+   with verification), one part at a time, each part committed before the next is read.
+4. A part that cannot be linked and verified incrementally (its verification failed)
+   ends the parts: the whole store is built at once instead (right, but its memory is a
+   build's again) and the result says why.
+
+What it gives is the storyline that a feed of N-article updates, in publication order,
+would have left in the store. It can group some event mentions and claims differently
+from a build of everything at once: the greedy linker and the claim clustering visit
+mentions and claims in one order over the whole corpus, while each part sees only the
+parts before it. How much differs is measured on the BBC corpus (``benchmarks/
+build_parts.py``, README). The same store and N always give the same storyline. While
+it runs, the store holds the storyline of the parts done so far (the articles
+themselves are never touched); an interrupted build in parts leaves that partial
+storyline, which the next build replaces.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from crosscheck.heap import frozen_heap, release
+from crosscheck.models import DuplicateRecord, InputError
+from crosscheck.parallel import linker_for
+from crosscheck.settings import DEFAULT, Settings
+from crosscheck.store import Store
+from crosscheck.storyline import build_storyline
+
+log = logging.getLogger("crosscheck.build_parts")
+Progress = Callable[[str, int, int], None]  # (stage, done, total), as core.Progress
+
+
+@dataclass
+class PartsBuild:
+    """What a build in parts did."""
+
+    parts: int  # parts built or linked (the first built, the others linked)
+    articles: int  # stored articles in the storyline
+    part_size: int
+    fallback: str = ""  # why the whole store was built at once after all ("" when it was not)
+
+
+def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[InputError] = (),
+                   duplicates: Sequence[DuplicateRecord] = (), progress: Progress | None = None) -> PartsBuild:
+    """The storyline of everything stored, built ``settings.build_parts`` articles at a
+    time and saved (steps 1-4 of the module docstring). ``errors`` and ``duplicates``
+    (a run's own) are stored with the first part, as a build stores them."""
+    from crosscheck.core import rebuild  # core calls this module; the fallback is core's build
+    from crosscheck.incremental import link_new_articles  # it builds on core
+
+    size = max(1, settings.build_parts)
+    order = store.build_order()
+    parts = [order[k:k + size] for k in range(0, len(order), size)] or [[]]
+    _first_part(store, settings, parts[0], errors, duplicates)
+    for done, part in enumerate(parts[1:], start=1):
+        if progress:
+            progress("parts", done, len(parts))
+        result = link_new_articles(store, part, settings, verify=True)
+        release()  # the part's records and views: the next part starts low
+        if not result.verified:
+            why = f"part {done + 1} of {len(parts)} could not be verified incrementally ({result.reason})"
+            log.warning("%s: building the whole store at once", why)
+            rebuild(store, replace_parts(settings), errors=errors, duplicates=duplicates, read_back=False)
+            return PartsBuild(done + 1, len(order), size, fallback=why)
+    return PartsBuild(len(parts), len(order), size)
+
+
+def _first_part(store: Store, settings: Settings, ids: Sequence[str], errors: Sequence[InputError],
+                duplicates: Sequence[DuplicateRecord]) -> None:
+    """Step 2: the first part's storyline built and saved, replacing any stored one."""
+    with frozen_heap() as keep:
+        storyline = build_storyline(store.stream_records(times=False, ids=ids), settings=settings, errors=errors,
+                                    duplicates=duplicates, linker=linker_for(settings), checkpoint=keep)
+        keep()
+        store.save_storyline(storyline)
+    del storyline
+    release()
+
+
+def replace_parts(settings: Settings) -> Settings:
+    """``settings`` for a build of everything at once."""
+    return settings.with_(build_parts=0)

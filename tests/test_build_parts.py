@@ -1,0 +1,155 @@
+"""A build in parts (``crosscheck.build_parts``): memory bounded by the part, not the store.
+
+Checked on the example corpus, built at once and in parts of 3 (four parts of its 10
+articles): no step reads more than a part's records; every article, event mention and
+claim is in the storyline with its evidence; the events are the build's at once; the
+same store and part size give the same bytes; a part that cannot be verified ends in a
+build at once that says why; and the command line writes the files ``export`` writes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crosscheck import build_parts
+from crosscheck.cli import main
+from crosscheck.core import process, rebuild, write_stored_outputs
+from crosscheck.settings import DEFAULT
+from crosscheck.store import Store
+
+CORPUS = Path(__file__).resolve().parents[1] / "examples" / "harbor-accord"
+PARTS = DEFAULT.with_(build_parts=3)
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory) -> Path:
+    """A store of the example corpus's articles (and a storyline built at once)."""
+    db = tmp_path_factory.mktemp("parts") / "store.db"
+    with Store(f"sqlite:///{db}") as store:
+        process([CORPUS], store)
+    return db
+
+
+def _copy(stored: Path, tmp_path: Path, name: str = "copy.db") -> Store:
+    shutil.copy(stored, tmp_path / name)
+    return Store(f"sqlite:///{tmp_path / name}")
+
+
+def _files(store: Store, out: Path) -> dict[str, bytes]:
+    write_stored_outputs(store, out)
+    return {name: (out / name).read_bytes() for name in ("storyline.json", "report.html")}
+
+
+def test_no_step_reads_more_records_than_a_part(stored, tmp_path, monkeypatch):
+    read: list[int] = []
+    original_iter, original_load = Store.iter_records, Store.load_record
+
+    def counted_iter(self, **kw):
+        n = 0
+        for n, record in enumerate(original_iter(self, **kw), start=1):
+            yield record
+        read.append(n)
+
+    loaded: list[str] = []
+    monkeypatch.setattr(Store, "iter_records", counted_iter)
+    monkeypatch.setattr(Store, "load_record", lambda self, a: loaded.append(a) or original_load(self, a))
+    with _copy(stored, tmp_path) as store:
+        done = build_parts.build_in_parts(store, PARTS)
+        order = store.build_order()
+    assert (done.parts, done.articles, done.fallback) == (4, 10, "")
+    assert read and max(read) == 3  # the first part, read twice by the build; never the store
+    assert sorted(loaded) == sorted(order[3:]) and len(loaded) == 7  # each later article once, by its part
+
+
+def test_the_storyline_holds_every_article_with_evidence_and_the_events_of_a_build_at_once(stored, tmp_path):
+    with _copy(stored, tmp_path, "once.db") as store:
+        once = rebuild(store)
+    with _copy(stored, tmp_path) as store:
+        assert rebuild(store, PARTS, read_back=False) is None
+        parts = store.load_storyline()
+    assert sorted(a.id for a in parts.articles) == sorted(a.id for a in once.articles)
+    assert {c.id for c in parts.claims} == {c.id for c in once.claims}
+    assert {c for k in parts.clusters for c in k.claims} == {c.id for c in parts.claims}  # each claim clustered
+    originals = {a.id: a.original for a in parts.articles}
+    for e in parts.events:
+        for m in e.mentions:
+            assert originals[m.article][m.start:m.end] == m.text  # offsets point at the evidence
+    for c in parts.claims:
+        assert originals[c.article][c.start:c.end] == c.text
+
+    def grouping(storyline):
+        return sorted(sorted((m.article, m.start, m.end) for m in e.mentions) for e in storyline.events)
+
+    assert grouping(parts) == grouping(once)
+    assert sorted(e.id for e in parts.events) == sorted(e.id for e in once.events)
+    assert len(parts.duplicates) == len(once.duplicates) == 1  # the re-post, listed once
+
+
+def test_the_same_store_and_part_size_give_the_same_files(stored, tmp_path):
+    files = []
+    for k in range(2):
+        with _copy(stored, tmp_path, f"copy{k}.db") as store:
+            build_parts.build_in_parts(store, PARTS)
+            files.append(_files(store, tmp_path / f"out{k}"))
+    assert files[0] == files[1]
+
+
+def test_a_part_as_large_as_the_store_is_a_build_at_once(stored, tmp_path):
+    with _copy(stored, tmp_path, "once.db") as store:
+        rebuild(store)
+        once = _files(store, tmp_path / "once")
+    with _copy(stored, tmp_path) as store:
+        rebuild(store, DEFAULT.with_(build_parts=10), read_back=False)
+        assert _files(store, tmp_path / "parts") == once
+
+
+def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path, monkeypatch):
+    import crosscheck.incremental as incremental
+
+    with _copy(stored, tmp_path, "once.db") as store:
+        rebuild(store)
+        once = _files(store, tmp_path / "once")
+    calls = []
+
+    def failing(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk trouble")
+        return original(*args, **kw)
+
+    original = incremental.verify_articles
+    monkeypatch.setattr(incremental, "verify_articles", failing)
+    with _copy(stored, tmp_path) as store:
+        done = build_parts.build_in_parts(store, PARTS)
+        assert done.fallback.startswith("part 3 of 4 could not be verified incrementally")
+        assert "disk trouble" in done.fallback
+        assert _files(store, tmp_path / "parts") == once
+
+
+def test_build_order_is_by_publication_date_undated_last(stored, tmp_path):
+    with _copy(stored, tmp_path) as store:
+        order = store.build_order()
+        dates = [store.load_record(a).published.value for a in order]
+    assert len(order) == len(set(order)) == 10
+    undated = [d is None for d in dates]
+    assert undated == sorted(undated)  # undated last
+    days = [d.first_day() for d in dates if d is not None]
+    assert days == sorted(days) and len(days) >= 5
+
+
+def test_the_command_line_builds_in_parts_and_writes_the_exported_files(stored, tmp_path, capsys):
+    db = tmp_path / "cli.db"
+    shutil.copy(stored, db)
+    assert main(["build", "--db", str(db), "--build-parts", "3", "--out", str(tmp_path / "built"), "-q"]) == 0
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "exported"), "-q"]) == 0
+    for name in ("storyline.json", "report.html"):
+        assert (tmp_path / "built" / name).read_bytes() == (tmp_path / "exported" / name).read_bytes()
+    assert main(["run", str(CORPUS), "--db", str(tmp_path / "run.db"), "--build-parts", "4",
+                 "--out", str(tmp_path / "run"), "-q"]) == 0
+    assert "10 articles" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as usage:
+        main(["build", "--db", str(db), "--build-parts", "0"])
+    assert usage.value.code == 2
