@@ -12,6 +12,8 @@ own (``ru_maxrss`` of that process), on stores of several sizes in the same run:
   of the store (the newsroom feed: new articles into a stored storyline).
 - ``rebuild``: the storyline of the whole store built and saved (``crosscheck build``
   without its outputs).
+- ``parts``: the same built in parts of ``--part-size`` articles (``crosscheck build
+  --build-parts N`` without its outputs: ``crosscheck.build_parts``).
 - ``export``: ``crosscheck export`` (the stored storyline read back, storyline.json and
   report.html written).
 - ``timeline``: ``crosscheck timeline --dates 10 --out``.
@@ -41,11 +43,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "memory_scaling.json"
-STEPS = ("imports", "model", "increment", "rebuild", "export", "timeline", "parquet")
+STEPS = ("imports", "model", "increment", "rebuild", "parts", "export", "timeline", "parquet")
+PART_SIZE = 500  # articles per part of the ``parts`` step (default of --part-size)
 BASELINE = {"increment": "model"}  # every other step: "imports"
 
 
-def _step(name: str, db: Path, work: Path) -> dict:
+def _step(name: str, db: Path, work: Path, part_size: int = PART_SIZE) -> dict:
     """Run one step in this process (a child of the benchmark) and report its peak."""
     from crosscheck.cli import main as cli  # noqa: F401  (the commands' imports, for every step alike)
     from crosscheck.core import rebuild
@@ -67,6 +70,11 @@ def _step(name: str, db: Path, work: Path) -> dict:
     elif name == "rebuild":
         with Store(url) as store:
             rebuild(store)
+    elif name.startswith("parts"):
+        from crosscheck.settings import Settings
+
+        with Store(url) as store:
+            rebuild(store, Settings(build_parts=part_size), read_back=False)
     elif name == "export":
         assert cli(["export", "--db", str(db), "--out", str(work / "out"), "-q"]) == 0
     elif name == "timeline":
@@ -99,15 +107,16 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _child(name: str, db: Path, work: Path) -> dict:
-    cmd = [sys.executable, __file__, "--step", name, "--db", str(db), "--work", str(work)]
+def _child(name: str, db: Path, work: Path, part_size: int) -> dict:
+    cmd = [sys.executable, __file__, "--step", name, "--db", str(db), "--work", str(work), "--part-size", str(part_size)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"step {name} on {db} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(store: Path, hold_out: int, tmp: Path, steps_wanted: tuple[str, ...] = STEPS) -> dict:
+def measure(store: Path, hold_out: int, tmp: Path, steps_wanted: tuple[str, ...] = STEPS,
+            part_size: int = PART_SIZE) -> dict:
     """Every step on a copy of ``store`` with ``hold_out`` articles taken out (and written
     back as files for ``increment``, which runs on its own copy)."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -125,10 +134,10 @@ def measure(store: Path, hold_out: int, tmp: Path, steps_wanted: tuple[str, ...]
     steps = {}
     for name in [s for s in STEPS if s in steps_wanted]:
         target = db
-        if name == "increment":
-            target = work / "increment.db"
+        if name in ("increment", "parts"):  # each on its own copy: the others measure the stored storyline
+            target = work / f"{name}.db"
             shutil.copy(db, target)
-        steps[name] = _child(name, target, work)
+        steps[name] = _child(name, target, work, part_size)
         print(f"  {n} articles, {name:9s}: peak {steps[name]['peak_mb']:7.1f} MB, {steps[name]['seconds']:6.2f} s",
               flush=True)
     for name, r in steps.items():
@@ -159,12 +168,13 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(OUT), help="JSON results file")
     ap.add_argument("--steps", default=",".join(STEPS),
                     help="comma-separated steps to measure (default: all; the baselines are always measured)")
+    ap.add_argument("--part-size", type=int, default=PART_SIZE, help="articles per part of the 'parts' step")
     ap.add_argument("--step", choices=STEPS, help=argparse.SUPPRESS)  # internal: one step in a child process
     ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument("--work", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.step:
-        print(json.dumps(_step(args.step, Path(args.db), Path(args.work))))
+        print(json.dumps(_step(args.step, Path(args.db), Path(args.work), args.part_size)))
         return 0
     if not args.store:
         ap.error("--store is required")
@@ -175,9 +185,10 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for store in args.store:
             wanted = ("imports", "model", *args.steps.split(","))
-            results.append(measure(Path(store), args.hold_out, Path(tmp), wanted))
+            results.append(measure(Path(store), args.hold_out, Path(tmp), wanted, args.part_size))
     results.sort(key=lambda r: r["store_articles"])
     out = {"benchmark": "memory_scaling", "command": " ".join(["python", "benchmarks/memory_scaling.py", *sys.argv[1:]]),
+           "part_size": args.part_size,
            "results": results}
     if len(results) > 1:
         out["scaling"] = scaling(results)
