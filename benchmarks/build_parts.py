@@ -157,9 +157,9 @@ def main(argv=None) -> int:
         results = [measure(Path(s), parts, Path(tmp)) for s in args.store]
     out = {"benchmark": "build_parts", "command": " ".join(["python", "benchmarks/build_parts.py", *sys.argv[1:]]),
            "results": results}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {args.out}")
+    from memory_scaling import write_results  # this folder is on the path when run as a script
+
+    write_results(Path(args.out), out)
     return 0
 
 

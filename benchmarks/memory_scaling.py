@@ -196,10 +196,15 @@ def main(argv=None) -> int:
             s = out["scaling"][name]
             print(f"{name:9s}: above baseline {s['above_baseline_mb']} MB at {out['scaling']['stores']} articles "
                   f"(x{s['ratio_largest_to_smallest']}, ~ n^{s['exponent']})")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
-    print(f"results written to {args.out}")
+    write_results(Path(args.out), out)
     return 0
+
+
+def write_results(path: Path, out: dict) -> None:
+    """The benchmark's JSON results file (also ``build_parts.py``'s)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out, indent=2) + "\n", encoding="utf-8")
+    print(f"results written to {path}")
 
 
 if __name__ == "__main__":
