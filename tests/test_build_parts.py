@@ -106,7 +106,7 @@ def test_a_part_as_large_as_the_store_is_a_build_at_once(stored, tmp_path):
         assert _files(store, tmp_path / "parts") == once
 
 
-def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path, monkeypatch):
+def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path, monkeypatch, caplog):
     import crosscheck.incremental as incremental
 
     with _copy(stored, tmp_path, "once.db") as store:
@@ -127,6 +127,8 @@ def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path
         assert done.fallback.startswith("part 3 of 4 could not be verified incrementally")
         assert "disk trouble" in done.fallback
         assert _files(store, tmp_path / "parts") == once
+    said = [r.getMessage() for r in caplog.records if r.name == "crosscheck.build_parts"]
+    assert said == [f"{done.fallback}: building the whole store at once"]  # the user's one line
 
 
 def test_build_order_is_by_publication_date_undated_last(stored, tmp_path):

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 from crosscheck.heap import frozen_heap, release
 from crosscheck.models import DuplicateRecord, InputError
@@ -41,8 +41,7 @@ from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
 from crosscheck.storyline import build_storyline
 
-log = logging.getLogger("crosscheck.build_parts")
-Progress = Callable[[str, int, int], None]  # (stage, done, total), as core.Progress
+log = logging.getLogger("crosscheck.build_parts")  # a fallback's reason: one line on stderr from the CLI
 
 
 @dataclass
@@ -56,7 +55,7 @@ class PartsBuild:
 
 
 def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[InputError] = (),
-                   duplicates: Sequence[DuplicateRecord] = (), progress: Progress | None = None) -> PartsBuild:
+                   duplicates: Sequence[DuplicateRecord] = ()) -> PartsBuild:
     """The storyline of everything stored, built ``settings.build_parts`` articles at a
     time and saved (steps 1-4 of the module docstring). ``errors`` and ``duplicates``
     (a run's own) are stored with the first part, as a build stores them."""
@@ -68,14 +67,12 @@ def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequen
     parts = [order[k:k + size] for k in range(0, len(order), size)] or [[]]
     _first_part(store, settings, parts[0], errors, duplicates)
     for done, part in enumerate(parts[1:], start=1):
-        if progress:
-            progress("parts", done, len(parts))
         result = link_new_articles(store, part, settings, verify=True)
         release()  # the part's records and views: the next part starts low
         if not result.verified:
             why = f"part {done + 1} of {len(parts)} could not be verified incrementally ({result.reason})"
             log.warning("%s: building the whole store at once", why)
-            rebuild(store, replace_parts(settings), errors=errors, duplicates=duplicates, read_back=False)
+            rebuild(store, _at_once(settings), errors=errors, duplicates=duplicates, read_back=False)
             return PartsBuild(done + 1, len(order), size, fallback=why)
     return PartsBuild(len(parts), len(order), size)
 
@@ -92,6 +89,6 @@ def _first_part(store: Store, settings: Settings, ids: Sequence[str], errors: Se
     release()
 
 
-def replace_parts(settings: Settings) -> Settings:
+def _at_once(settings: Settings) -> Settings:
     """``settings`` for a build of everything at once."""
     return settings.with_(build_parts=0)
