@@ -20,6 +20,7 @@ from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, St
 from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimCluster, ClaimKeys, OutletProfile, PartialDate, Relation, Storyline, Verdict
+from crosscheck.similarity import frozen
 
 Row = dict[str, Any]
 IN_CHUNK = 500  # values per SQL IN (...)
@@ -162,7 +163,7 @@ def keys_from(row: Row) -> ClaimKeys:
         window = (_dt.date.fromisoformat(row["window_start"]), _dt.date.fromisoformat(row["window_end"]))
     return ClaimKeys(
         row["origin_name"], row["origin_key"], row["origin_evidence"], bool(row["relayed"]), row["outlet"],
-        *(frozenset(shared(t) for t in terms[k]) for k in ("actors", "places", "topic", "core")),
+        *(frozen(shared(t) for t in terms[k]) for k in ("actors", "places", "topic", "core")),  # empty: one shared
         row["pred_class"], row["polarity"], window, row["copy_key"], bool(row["takes_part"]))
 
 
