@@ -167,7 +167,7 @@ def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[Inpu
     collector's full passes (see crosscheck.heap).
 
     With ``settings.build_parts`` and more articles stored than that, the build runs in
-    parts (``build_parts``: memory bounded by the part, not the store); its storyline is
+    parts (``build_parts``: never more than a part's articles read at a time); its storyline is
     then read back from the store, or not at all with ``read_back=False`` (None)."""
     if settings.build_parts and store.counts("articles")["articles"] > settings.build_parts:
         from crosscheck.build_parts import build_in_parts  # it builds on this module
