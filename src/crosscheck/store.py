@@ -158,6 +158,8 @@ class Store:
         self.close()
 
     def close(self) -> None:
+        """Close the pooled connections (with their SQLite statement and page caches); the
+        store stays usable: the next query opens a connection again."""
         self._engine.dispose()
 
     # -- low-level helpers (one place to insert, so tests can inject failures) --
