@@ -131,6 +131,27 @@ def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path
     assert said == [f"{done.fallback}: building the whole store at once"]  # the user's one line
 
 
+def test_an_interrupted_build_in_parts_says_the_stored_storyline_is_partial(stored, tmp_path, monkeypatch, caplog):
+    import crosscheck.incremental as incremental
+
+    original, calls = incremental.link_new_articles, []
+
+    def interrupted(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return original(*args, **kw)
+
+    monkeypatch.setattr(incremental, "link_new_articles", interrupted)
+    with _copy(stored, tmp_path) as store:
+        with pytest.raises(KeyboardInterrupt):
+            build_parts.build_in_parts(store, PARTS)
+        assert len(store.load_storyline().articles) == 6  # the first two parts, kept
+    said = [r.getMessage() for r in caplog.records if r.name == "crosscheck.build_parts"]
+    assert said == ["the build in parts stopped in part 3 of 4: the store holds the storyline of the parts before "
+                    "it; 'crosscheck build' builds it again"]
+
+
 def test_build_order_is_by_publication_date_undated_last(stored, tmp_path):
     with _copy(stored, tmp_path) as store:
         order = store.build_order()

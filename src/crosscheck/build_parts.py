@@ -71,19 +71,25 @@ def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequen
     size = max(1, settings.build_parts)
     order = store.build_order()
     parts = [order[k:k + size] for k in range(0, len(order), size)] or [[]]
-    _first_part(store, settings, parts[0], errors, duplicates)
-    for done, part in enumerate(parts[1:], start=1):
-        result = link_new_articles(store, part, settings, verify=True)
-        # The part's records and views, and the pooled connections' caches of its large IN
-        # statements (kept, they grew the memory between parts by ~70 MB over ten parts of
-        # 250 on the 4,250-article store; closed, it stayed flat): the next part starts low.
-        store.close()
-        release()
-        if not result.verified:
-            why = f"part {done + 1} of {len(parts)} could not be verified incrementally ({result.reason})"
-            log.warning("%s: building the whole store at once", why)
-            rebuild(store, _at_once(settings), errors=errors, duplicates=duplicates, read_back=False)
-            return PartsBuild(done + 1, len(order), size, fallback=why)
+    done = 0
+    try:
+        _first_part(store, settings, parts[0], errors, duplicates)
+        for done, part in enumerate(parts[1:], start=1):
+            result = link_new_articles(store, part, settings, verify=True)
+            # The part's records and views, and the pooled connections' caches of its large
+            # IN statements (kept, they grew the memory between parts by ~70 MB over ten parts
+            # of 250 on the 4,250-article store; closed, it stayed flat): the next starts low.
+            store.close()
+            release()
+            if not result.verified:
+                why = f"part {done + 1} of {len(parts)} could not be verified incrementally ({result.reason})"
+                log.warning("%s: building the whole store at once", why)
+                rebuild(store, _at_once(settings), errors=errors, duplicates=duplicates, read_back=False)
+                return PartsBuild(done + 1, len(order), size, fallback=why)
+    except BaseException:  # interrupted or failed: say what the store now holds, then go on failing
+        log.warning("the build in parts stopped in part %d of %d: the store holds the storyline of the parts "
+                    "before it; 'crosscheck build' builds it again", done + 1, len(parts))
+        raise
     return PartsBuild(len(parts), len(order), size)
 
 
