@@ -1,10 +1,11 @@
-"""A build in parts (``crosscheck.build_parts``): memory bounded by the part, not the store.
+"""A build in parts (``crosscheck.build_parts``): never more than a part's records read at a time.
 
 Checked on the example corpus, built at once and in parts of 3 (four parts of its 10
 articles): no step reads more than a part's records; every article, event mention and
 claim is in the storyline with its evidence; the events are the build's at once; the
 same store and part size give the same bytes; a part that cannot be verified ends in a
-build at once that says why; and the command line writes the files ``export`` writes.
+build at once that says why, and an interrupted one says what the store holds; and the
+command line writes the files ``export`` writes.
 """
 
 from __future__ import annotations
