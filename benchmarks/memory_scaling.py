@@ -3,7 +3,7 @@
 Why: issue 6 asks for "peak memory that does not grow with corpus size". The per-article
 stages stream in bounded batches (``throughput.py``); this benchmark measures the
 commands that work on the whole store, each in a fresh process so that its peak is its
-own (``ru_maxrss`` of that process), on stores of several sizes in the same run:
+own (VmHWM of that process, reset once its imports are done), on stores of several sizes in the same run:
 
 - ``imports``: the baseline, measured in the same run: Python with crosscheck's modules
   imported and the store opened; what every command below pays before it does anything.
@@ -70,7 +70,7 @@ def _step(name: str, db: Path, work: Path, part_size: int = PART_SIZE) -> dict:
     elif name == "rebuild":
         with Store(url) as store:
             rebuild(store)
-    elif name.startswith("parts"):
+    elif name == "parts":
         from crosscheck.settings import Settings
 
         with Store(url) as store:
