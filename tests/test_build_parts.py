@@ -133,9 +133,7 @@ def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path
 
 
 def test_an_interrupted_build_in_parts_says_the_stored_storyline_is_partial(stored, tmp_path, monkeypatch, caplog):
-    import crosscheck.incremental as incremental
-
-    original, calls = incremental.link_new_articles, []
+    original, calls = build_parts.link_new_articles, []
 
     def interrupted(*args, **kw):
         calls.append(1)
@@ -143,7 +141,7 @@ def test_an_interrupted_build_in_parts_says_the_stored_storyline_is_partial(stor
             raise KeyboardInterrupt
         return original(*args, **kw)
 
-    monkeypatch.setattr(incremental, "link_new_articles", interrupted)
+    monkeypatch.setattr(build_parts, "link_new_articles", interrupted)
     with _copy(stored, tmp_path) as store:
         with pytest.raises(KeyboardInterrupt):
             build_parts.build_in_parts(store, PARTS)

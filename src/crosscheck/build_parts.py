@@ -40,12 +40,12 @@ import logging
 from dataclasses import dataclass
 from typing import Sequence
 
-from crosscheck.heap import frozen_heap, release
+from crosscheck.core import build_and_save, rebuild  # core imports this module only when it builds in parts
+from crosscheck.heap import release
+from crosscheck.incremental import link_new_articles
 from crosscheck.models import DuplicateRecord, InputError
-from crosscheck.parallel import linker_for
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
-from crosscheck.storyline import build_storyline
 
 log = logging.getLogger("crosscheck.build_parts")  # a fallback's reason: one line on stderr from the CLI
 
@@ -65,9 +65,6 @@ def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequen
     """The storyline of everything stored, built ``settings.build_parts`` articles at a
     time and saved (steps 1-4 of the module docstring). ``errors`` and ``duplicates``
     (a run's own) are stored with the first part, as a build stores them."""
-    from crosscheck.core import rebuild  # core calls this module; the fallback is core's build
-    from crosscheck.incremental import link_new_articles  # it builds on core
-
     size = max(1, settings.build_parts)
     order = store.build_order()
     parts = [order[k:k + size] for k in range(0, len(order), size)] or [[]]
@@ -96,12 +93,7 @@ def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequen
 def _first_part(store: Store, settings: Settings, ids: Sequence[str], errors: Sequence[InputError],
                 duplicates: Sequence[DuplicateRecord]) -> None:
     """Step 2: the first part's storyline built and saved, replacing any stored one."""
-    with frozen_heap() as keep:
-        storyline = build_storyline(store.stream_records(times=False, ids=ids), settings=settings, errors=errors,
-                                    duplicates=duplicates, linker=linker_for(settings), checkpoint=keep)
-        keep()
-        store.save_storyline(storyline)
-    del storyline
+    build_and_save(store, settings, errors=errors, duplicates=duplicates, ids=ids)
     store.close()
     release()
 

@@ -174,12 +174,20 @@ def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[Inpu
 
         build_in_parts(store, settings, errors=errors, duplicates=duplicates)
         return store.load_storyline() if read_back else None
+    storyline = build_and_save(store, settings, errors=errors, duplicates=duplicates)
+    return replace(storyline, claim_keys=[])  # kept in the store from here on: not held through the outputs
+
+
+def build_and_save(store: Store, settings: Settings, *, errors: Sequence[InputError] = (),
+                   duplicates: Sequence[DuplicateRecord] = (), ids: Sequence[str] | None = None) -> Storyline:
+    """The storyline of the stored articles (``ids``: of these only, the first part of a
+    build in parts) built at once and saved, replacing the stored one (see ``rebuild``)."""
     with frozen_heap() as keep:
-        storyline = build_storyline(store.stream_records(times=False), settings=settings, errors=errors,
+        storyline = build_storyline(store.stream_records(times=False, ids=ids), settings=settings, errors=errors,
                                     duplicates=duplicates, linker=linker_for(settings), checkpoint=keep)
         keep()
         store.save_storyline(storyline)
-    return replace(storyline, claim_keys=[])  # kept in the store from here on: not held through the outputs
+    return storyline
 
 
 def store_documents(
