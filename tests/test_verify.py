@@ -326,3 +326,23 @@ def test_export_reads_claims_from_the_store_and_writes_the_run_s_files(tmp_path)
     assert data["claims"] and data["claim_clusters"] and data["counts"]["claims"] == len(data["claims"])
     assert any(r["type"] == "contradicts" for r in data["relations"])
     assert "Where sources disagree" in (tmp_path / "exported" / "report.html").read_text("utf-8")
+
+
+def test_rarity_weights_added_later_score_as_those_known_from_the_start():
+    """An increment reads some stored claims after its lexical similarity is made
+    (``LexicalSimilarity.add_counts``): their words must weigh what the corpus's counts
+    give them, not 1 as an unknown word does."""
+    from collections import Counter
+
+    views = [view("a:c0", "A", "agree"), view("b:c0", "B", "agree", topic=("patrol", "grain", "harbor", "levy")),
+             view("c:c0", "C", "agree", topic=("patrol", "grain", "harbor", "quota")),
+             view("d:c0", "D", "agree", topic=("grain", "levy", "quota", "harbor"))]
+    df = Counter(k for v in views for k in v.actors | v.topic)
+    whole = LexicalSimilarity(views, LEX)
+    late = LexicalSimilarity(views[:1], LEX, counts=(len(views), {k: df[k] for k in views[0].actors | views[0].topic}))
+    b, c = views[1], views[2]
+    assert late(b, c) != whole(b, c)  # "grain" and "harbor" unknown: weighed 1
+    late = LexicalSimilarity(views[:1], LEX, counts=(len(views), {k: df[k] for k in views[0].actors | views[0].topic}))
+    late.add_counts({k: df[k] for v in views[1:] for k in v.actors | v.topic})
+    late.add_counts({"patrol": 99})  # known words keep their weight
+    assert late(b, c) == whole(b, c) and late.idf == whole.idf

@@ -214,12 +214,23 @@ class LexicalSimilarity:
         """``counts``: (claims, claims per actor key or topic term) of the whole corpus,
         when ``views`` are only some of its claims (``verify_increment``)."""
         n, df = counts or (len(views), Counter(k for v in views for k in v.actors | v.topic))
-        n = max(1, n)
-        self.idf = {k: math.log(1 + n / c) for k, c in df.items() if c}
-        self._w2 = {k: w ** 2 for k, w in self.idf.items()}  # squared idf, the unit of every sum
+        self._n = max(1, n)
+        self.idf: dict[str, float] = {}
+        self._w2: dict[str, float] = {}  # squared idf, the unit of every sum
+        self.add_counts(df)
         self.lex = lexicon or VerifyLexicon.load()
         self._sums: dict[frozenset[str], float] = {}  # per instance: sums of squared idf
         self._scores: dict[tuple[int, int], float] = {}  # per instance: score per pair of signatures
+
+    def add_counts(self, df: Mapping[str, int]) -> None:
+        """Rarity weights for words not weighted yet (claims holding each, of the same
+        corpus of ``counts``' claims). Why: an increment reads some stored claims only as
+        it goes; a word it did not know would weigh 1, not what the corpus gives it. Add a
+        view's words before scoring it (sums are remembered per set of words)."""
+        for k, c in df.items():
+            if c and k not in self.idf:
+                self.idf[k] = w = math.log(1 + self._n / c)
+                self._w2[k] = w ** 2
 
     def _weights(self, keys: frozenset[str]) -> float:
         total = self._sums.get(keys)

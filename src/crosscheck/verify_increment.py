@@ -123,6 +123,7 @@ class _Increment:
         self.known = db.outlets()
         self.cluster_at: dict[int, str] = {}  # stored cluster ids by position, under the new claims' keys
         self.stored = db.count()  # claims in the store (rarity weights and the blocking cap count them with the new)
+        self.sim: LexicalSimilarity | None = None  # step 3's, once made
 
     def run(self, records, ids, events, replaced) -> tuple[ComparisonWrite, VerifyIncrement]:
         new = self._new_views(records, ids, events)
@@ -256,6 +257,9 @@ class _Increment:
         found = {c.position: _Group(c.position, c.id, list(c.claims)) for c in stored.values()}
         first = self.db.positions(c for g in found.values() for c in g.stored[:MAX_COMPARED])
         self._read(first.values())
+        if self.sim is not None:  # read after the rarity weights were taken: weigh their words too
+            words = {k for p in first.values() for k in self.views[p].actors | self.views[p].topic}
+            self.sim.add_counts(self.db.rarity_counts(words - self.sim.idf.keys()))
         for g in found.values():
             g.first = [self.views[first[c]] for c in g.stored[:MAX_COMPARED] if c in first]
         groups.update(found)
@@ -267,7 +271,8 @@ class _Increment:
         df = self.db.rarity_counts(words)
         df.update(k for v in new for k in v.actors | v.topic)
         signed(views)
-        return LexicalSimilarity(views, self.lex, counts=(self.stored + len(new), df))
+        self.sim = LexicalSimilarity(views, self.lex, counts=(self.stored + len(new), df))
+        return self.sim
 
     def _cluster(self, new, keys, df, cap, groups: dict[int, _Group], cindex, sim, base) -> dict[int, _Group]:
         """Step 5's greedy choice for each new claim, in order (``verify.cluster``)."""
