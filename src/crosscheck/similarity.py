@@ -123,11 +123,12 @@ def frozen(items) -> frozenset[str]:
     return out if out else _EMPTY
 
 
-def signed(views: Sequence[ClaimView]) -> None:
+def signed(views: Sequence[ClaimView], numbers: dict[tuple, int] | None = None) -> None:
     """Number the views' lexical signatures (see ``ClaimView.signature``). Why: a
     syndicated or lightly edited copy of an article repeats its claims word for word,
-    and every clustering candidate then offers each of them twice."""
-    numbers: dict[tuple, int] = {}
+    and every clustering candidate then offers each of them twice. ``numbers``: the
+    numbers given so far, to number views read later alike."""
+    numbers = {} if numbers is None else numbers
     for v in views:
         key = (v.actors, v.topic, v.core, v.claim.predicate, v.pred_class, v.event)
         v.signature = numbers.setdefault(key, len(numbers))
@@ -231,6 +232,12 @@ class LexicalSimilarity:
             if c and k not in self.idf:
                 self.idf[k] = w = math.log(1 + self._n / c)
                 self._w2[k] = w ** 2
+
+    def forget(self) -> None:
+        """Drop the remembered sums and scores: before views are numbered afresh
+        (``signed``), and to let go of the word sets they hold."""
+        self._sums.clear()
+        self._scores.clear()
 
     def _weights(self, keys: frozenset[str]) -> float:
         total = self._sums.get(keys)

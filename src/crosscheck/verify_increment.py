@@ -18,10 +18,15 @@ the clusters, verdicts and outlet profiles they touch:
    as candidates, and the same ``max_clusters`` stored clusters (their first
    ``MAX_COMPARED`` members).
 3. Rarity weights from the stored term counts plus the new claims: the lexical
-   similarity a build over the whole corpus would use for these claims.
+   similarity a build over the whole corpus would use for these claims (a stored
+   claim's words are weighed as it is read).
 4. Relations: each new claim judged against its candidates (``verify.relate``).
 5. Clusters: each new claim joins the most similar candidate cluster or starts one;
    clusters joined by a new relation become one (the earliest keeps its id).
+   Steps 4-5 run ``BLOCK`` new claims at a time, reading the stored claims each block
+   compares with and holding at most ``HELD`` from one block to the next (the longest
+   unused let go, read again if needed): an upload of many articles into a large store
+   needs no more memory for them than into a small one, with the same result.
 6. Verdicts recomputed from everything stored for every touched cluster (all its members
    and relations), for the events the increment linked into or a new contradiction
    touches, and the profiles of the outlets whose claims are in them; one transaction.
@@ -63,7 +68,7 @@ class VerifyIncrement:
     mode: str  # "incremental", or "build-needed" (with the reason) when it cannot be done here
     reason: str = ""
     claims: int = 0  # new claims compared
-    candidates: int = 0  # stored claims read to compare them with
+    candidates: int = 0  # stored claims read to compare them with (each counted once)
     relations: int = 0  # new corroborations and contradictions
     clusters_created: int = 0
     clusters_updated: int = 0  # stored clusters recomputed (joined, merged or re-sourced)
@@ -103,27 +108,42 @@ def verify_articles(store: Store, records: Sequence[ArticleRecord], ids: Mapping
     return result
 
 
+BLOCK = 1000  # new claims compared per block (steps 4-5; see ``_Increment._compare``)
+HELD = 10_000  # stored claims' views held from one block to the next (~3.4 KB each), the latest used first
+
+
 @dataclass
 class _Group:
-    """A cluster as the increment sees it: stored claim ids (all), new views, first members."""
+    """A cluster as the increment sees it: stored claim ids (all), new views, and the
+    stored first members' views while held (``head``: None when not read or let go)."""
 
     position: int
     id: str
     stored: list[str] = field(default_factory=list)
     new: list[ClaimView] = field(default_factory=list)
-    first: list[ClaimView] = field(default_factory=list)  # the first MAX_COMPARED members' views
+    head: list[ClaimView] | None = None  # the stored first MAX_COMPARED members' views
+    head_at: list[int] = field(default_factory=list)  # their positions
     order: list[str] = field(default_factory=list)  # every member's claim id, in cluster order (merged groups)
+
+    @property
+    def first(self) -> list[ClaimView]:
+        """The members a new claim is compared with: the stored first ones, then new ones."""
+        return [*(self.head or ()), *self.new][:MAX_COMPARED]
 
 
 class _Increment:
     def __init__(self, db: ComparisonStore, verifier: CrossSourceVerifier, store: Store) -> None:
         self.db, self.store, self.cfg, self.lex, self.judge = db, store, verifier.cfg, verifier.lex, verifier.judge
-        self.views: dict[int, ClaimView] = {}  # stored claims read, by position
+        self.views: dict[int, ClaimView] = {}  # stored claims' views held now, by position
+        self.seen: set[int] = set()  # every stored claim read (``VerifyIncrement.candidates``)
+        self.kept: set[int] = set()  # held until the end: stored claims step 1 re-sourced
         self.resourced: dict[int, Origin] = {}  # stored claims given another origin (step 1)
         self.known = db.outlets()
         self.cluster_at: dict[int, str] = {}  # stored cluster ids by position, under the new claims' keys
         self.stored = db.count()  # claims in the store (rarity weights and the blocking cap count them with the new)
         self.sim: LexicalSimilarity | None = None  # step 3's, once made
+        self.numbers: dict[tuple, int] | None = None  # the block's signatures (``similarity.signed``) while comparing
+        self.last_used: dict[int, int] = {}  # stored view position -> the block that last used it
 
     def run(self, records, ids, events, replaced) -> tuple[ComparisonWrite, VerifyIncrement]:
         new = self._new_views(records, ids, events)
@@ -132,17 +152,13 @@ class _Increment:
         every = [blocking_keys(v) for v in new]  # a build counts every claim's keys, blocks with those taking part
         keys = [ks if takes_part(v, self.cfg) else () for v, ks in zip(new, every)]
         df, cap, postings = self._blocking(every, keys, events)
-        pairs = self._pairs(keys, df, cap, postings, base)
-        groups, cindex = self._stored_clusters(postings, keys, df, cap)
-        self._read([i for i, _j in pairs if i < base])
-        sim = self._similarity(new)
-        at = {**self.views, **{base + j: v for j, v in enumerate(new)}}
-        relations = relate(at, pairs, sim, self.judge, self.cfg)
-        joined = self._cluster(new, keys, df, cap, groups, cindex, sim, base)
+        cindex = self._cluster_index(postings)
+        self._similarity(new)
+        relations, joined = self._compare(new, keys, (df, cap), postings, cindex, base)
         change = ComparisonWrite()
         result = VerifyIncrement("incremental", claims=len(new), relations=len(relations), contradictions=[
             {"articles": r.articles, "explanation": r.explanation} for r in relations if r.type == "contradicts"])
-        final = self._merge(joined, groups, relations, change, result)
+        final = self._merge(joined, relations, change, result)
         cluster_id = {v.id: g.id for g in final for v in g.new}
         change.claims = [(base + j, resolved_claim(v, cluster_id[v.id]), comparison_keys(v, takes_part(v, self.cfg)))
                          for j, v in enumerate(new)]
@@ -152,7 +168,7 @@ class _Increment:
         result.events = self._event_verdicts(events, new, relations, replaced, change)
         change.outlets = {s.outlet or s.id for s in map(summarize_article, records)} | outlets
         change.origins = {p: self._resourced_claim(p) for p in self.resourced}
-        result.candidates = len(self.views)
+        result.candidates = len(self.seen)
         return change, result
 
     # -- step 1 -------------------------------------------------------------------------
@@ -191,6 +207,7 @@ class _Increment:
                     self.resourced[positions[k]] = olds[k].origin = origin
                 else:
                     new[by_key[key][k - len(olds)]].origin = origin
+        self.kept.update(self.resourced)
 
     def _resourced_claim(self, position: int) -> tuple[Claim, ClaimKeys]:
         v = self.views[position]
@@ -214,24 +231,22 @@ class _Increment:
             df[f"e:{eid}"] += len(positions)
         return df, cap, postings
 
-    def _pairs(self, keys, df, cap, postings, base) -> list[tuple[int, int]]:
-        index = RecentIds(self.cfg.recent_per_key)
-        for k, ps in postings.items():
-            for p in ps:
-                index.add(k, p)
+    def _pairs(self, block: range, keys, blocking, index: RecentIds, base) -> list[tuple[int, int]]:
+        """Step 2's candidate pairs of the block's new claims, each new claim filed under its
+        keys after its own (so later ones meet it)."""
+        df, cap = blocking
         pairs = []
-        for j, ks in enumerate(keys):
-            if not ks:
+        for j in block:
+            if not keys[j]:
                 continue
-            top = overlapping(ks, index, df, cap, self.cfg.max_pairs)
-            for k in ks:
+            top = overlapping(keys[j], index, df, cap, self.cfg.max_pairs)
+            for k in keys[j]:
                 index.add(k, base + j)
             pairs += [(i, base + j) for i in top]
         return pairs
 
-    def _stored_clusters(self, postings, keys, df, cap) -> tuple[dict[int, _Group], RecentClusters]:
-        """The stored clusters any new claim could join (its ``max_clusters`` most
-        overlapping among the stored ones), with their first members' views read."""
+    def _cluster_index(self, postings) -> RecentClusters:
+        """The stored clusters under each of the new claims' keys (no member read yet)."""
         ids = self.db.cluster_ids({p for ps in postings.values() for p in ps})
         at = self.db.cluster_positions(set(ids.values()))  # members are read only for the candidates
         cindex = RecentClusters(self.cfg.recent_per_key)
@@ -240,69 +255,124 @@ class _Increment:
                 if ids.get(p) in at:
                     cindex.add(k, at[ids[p]])
         self.cluster_at = {ci: cid for cid, ci in at.items()}
-        groups: dict[int, _Group] = {}
-        self._add_groups(groups, {ci for ks in keys if ks for ci in overlapping(ks, cindex, df, cap,
-                                                                               self.cfg.max_clusters)})
-        return groups, cindex
+        return cindex
 
     def _add_groups(self, groups: dict[int, _Group], positions: Iterable[int]) -> None:
         """The stored clusters at ``positions`` (of ``cluster_at``) into ``groups``, with
-        their first members' views. Read for all new claims at once; one that becomes a
-        candidate only later is read then (a key's window of latest claims moves on as new
-        claims are filed, so a cluster can enter a claim's most overlapping ones)."""
-        missing = {self.cluster_at[ci] for ci in positions if ci not in groups}
-        if not missing:  # the usual case once the first read is done
+        their first members' views (again, for one whose views were let go). Read for a
+        block's claims at once; one that becomes a candidate only later is read then (a
+        key's window of latest claims moves on as new claims are filed, so a cluster can
+        enter a claim's most overlapping ones)."""
+        positions = [ci for ci in positions if ci not in groups or groups[ci].head is None]
+        if not positions:  # the usual case once a block's read is done
             return
-        stored = self.db.clusters(missing)
-        found = {c.position: _Group(c.position, c.id, list(c.claims)) for c in stored.values()}
-        first = self.db.positions(c for g in found.values() for c in g.stored[:MAX_COMPARED])
-        self._read(first.values())
-        if self.sim is not None:  # read after the rarity weights were taken: weigh their words too
-            words = {k for p in first.values() for k in self.views[p].actors | self.views[p].topic}
-            self.sim.add_counts(self.db.rarity_counts(words - self.sim.idf.keys()))
-        for g in found.values():
-            g.first = [self.views[first[c]] for c in g.stored[:MAX_COMPARED] if c in first]
-        groups.update(found)
+        missing = {self.cluster_at[ci] for ci in positions if ci not in groups}
+        found = self.db.clusters(missing).values()
+        groups.update({c.position: _Group(c.position, c.id, list(c.claims)) for c in found})
+        wanted = [groups[ci] for ci in positions]
+        first = self.db.positions(c for g in wanted for c in g.stored[:MAX_COMPARED])
+        self._read(first.values(), compared=True)
+        for g in wanted:
+            g.head_at = [first[c] for c in g.stored[:MAX_COMPARED] if c in first]
+            g.head = [self.views[p] for p in g.head_at]
 
     # -- steps 3-5 ----------------------------------------------------------------------
-    def _similarity(self, new: list[ClaimView]) -> LexicalSimilarity:
-        views = [*self.views.values(), *new]
-        words = {k for v in views for k in v.actors | v.topic}
+    def _similarity(self, new: list[ClaimView]) -> None:
+        """Rarity weights of the new claims' words and the stored claims read so far; those
+        read later are weighed as they come (``_read``), with the same counts."""
+        words = {k for v in [*self.views.values(), *new] for k in v.actors | v.topic}
         df = self.db.rarity_counts(words)
         df.update(k for v in new for k in v.actors | v.topic)
-        signed(views)
-        self.sim = LexicalSimilarity(views, self.lex, counts=(self.stored + len(new), df))
-        return self.sim
+        self.sim = LexicalSimilarity((), self.lex, counts=(self.stored + len(new), df))
 
-    def _cluster(self, new, keys, df, cap, groups: dict[int, _Group], cindex, sim, base) -> dict[int, _Group]:
-        """Step 5's greedy choice for each new claim, in order (``verify.cluster``)."""
-        nxt = max([*groups, self.db.next_position("claim_clusters") - 1]) + 1
-        for j, (v, ks) in enumerate(zip(new, keys)):
+    def _compare(self, new, keys, blocking, postings, cindex, base) -> tuple[list[Relation], dict[int, _Group]]:
+        """Steps 4-5, ``BLOCK`` new claims at a time, in order: each block's candidate pairs
+        judged, then its claims clustered. Why blocks: the stored claims a whole increment
+        compares with grew with the store (40,650 views, ~140 MB, for 500 articles into
+        3,500 near-copied BBC ones); a block reads those it needs that are not held, and
+        after it at most ``HELD`` stay (``_let_go``). Nothing in a block depends on a later
+        one, and weights and signatures are what one read of them all gives, so relations
+        and clusters are those of one block; what was let go and is needed again is read
+        again."""
+        index = RecentIds(self.cfg.recent_per_key)
+        for k, ps in postings.items():
+            for p in ps:
+                index.add(k, p)
+        groups: dict[int, _Group] = {}
+        nxt = self.db.next_position("claim_clusters")
+        relations: list[Relation] = []
+        for start in range(0, len(new), BLOCK):
+            block = range(start, min(start + BLOCK, len(new)))
+            self._renumber(new)
+            pairs = self._pairs(block, keys, blocking, index, base)
+            self._read([i for i, _j in pairs if i < base], compared=True)
+            self._add_groups(groups, {ci for j in block if keys[j]
+                                      for ci in overlapping(keys[j], cindex, *blocking, self.cfg.max_clusters)})
+            at = {p: new[p - base] if p >= base else self.views[p] for pair in pairs for p in pair}
+            relations += relate(at, pairs, self.sim, self.judge, self.cfg)
+            used: set[int] = set()
+            nxt = self._cluster(block, new, keys, blocking, groups, cindex, (base, nxt), used)
+            self.last_used.update(dict.fromkeys((p for p in at if p < base), start))
+            self.last_used.update(dict.fromkeys((p for ci in used for p in groups[ci].head_at), start))
+            self._let_go(groups)
+        self.numbers = None
+        return relations, {ci: g for ci, g in groups.items() if g.new}
+
+    def _renumber(self, new) -> None:
+        """Signatures numbered afresh for a block (the views held and the new ones), and the
+        similarity's memory of scores by signature forgotten with the old numbers."""
+        self.numbers = {}
+        signed([*self.views.values(), *new], self.numbers)
+        self.sim.forget()
+
+    def _cluster(self, block, new, keys, blocking, groups: dict[int, _Group], cindex, at, used: set[int]) -> int:
+        """Step 5's greedy choice for each new claim of the block, in order (``verify.cluster``);
+        returns the next new cluster's position. ``at``: (the first new claim's position,
+        the next new cluster's); ``used``: gets the clusters compared with."""
+        base, nxt = at
+        for j in block:
+            v, ks = new[j], keys[j]
             best, best_score = None, 0.0
-            candidates = overlapping(ks, cindex, df, cap, self.cfg.max_clusters)
+            candidates = overlapping(ks, cindex, *blocking, self.cfg.max_clusters)
             self._add_groups(groups, candidates)
+            used.update(candidates)
             for ci in candidates:
-                score = affinity(v, groups[ci].first, sim, self.cfg)
+                score = affinity(v, groups[ci].first, self.sim, self.cfg)
                 if score > best_score:
                     best, best_score = ci, score
             if best is None:
                 best, nxt = nxt, nxt + 1
-                groups[best] = _Group(best, f"cl-{base + j}")  # a claim position: never reused
-            g = groups[best]
-            g.new.append(v)
-            if len(g.first) < MAX_COMPARED:
-                g.first.append(v)
+                groups[best] = _Group(best, f"cl-{base + j}", head=[])  # a claim position: never reused
+            groups[best].new.append(v)
             for k in ks:
                 cindex.add(k, best)
-        return {ci: g for ci, g in groups.items() if g.new}
+        return nxt
 
-    def _merge(self, joined, groups, relations, change, result) -> list[_Group]:
+    def _let_go(self, groups: dict[int, _Group]) -> None:
+        """After a block: the stored views used longest ago are let go until those held
+        (with those ``kept``) fit in ``HELD``. A cluster whose first members are not all
+        held any more is let go with them: a joined one keeps its id and new members, one
+        no new claim joined is forgotten (either is read again when needed)."""
+        recent = sorted(self.views.keys() - self.kept, key=lambda p: (-self.last_used.get(p, -1), p))
+        held = self.kept.union(recent[:max(0, HELD - len(self.kept))])
+        for ci in [ci for ci, g in groups.items() if g.stored and g.head is not None]:
+            g = groups[ci]
+            if not held.issuperset(g.head_at):
+                if g.new:
+                    g.head, g.head_at = None, []
+                else:
+                    del groups[ci]
+        self.views = {p: v for p, v in self.views.items() if p in held}
+        self.last_used = {p: b for p, b in self.last_used.items() if p in held}
+
+    def _merge(self, joined, relations, change, result) -> list[_Group]:
         """Clusters joined by a new relation become one, the earliest first (``verify.merge``)."""
         of = {v.id: ci for ci, g in joined.items() for v in g.new}
         other = [c for r in relations for c in r.claims if c not in of]
         stored_pos = self.db.positions(other)
         stored_cluster = self.db.cluster_ids(stored_pos.values())
         extra = self.db.clusters(set(stored_cluster.values()))
+        groups = dict(joined)
         for c in extra.values():
             groups.setdefault(c.position, _Group(c.position, c.id, list(c.claims)))
         of.update({c: extra[stored_cluster[p]].position for c, p in stored_pos.items()})
@@ -329,13 +399,22 @@ class _Increment:
         return final
 
     # -- step 6 -------------------------------------------------------------------------
-    def _read(self, positions) -> None:
-        """Views of stored claims (by position) not read yet, with their events as now linked."""
+    def _read(self, positions, compared: bool = False) -> None:
+        """Views of stored claims (by position) not held now, with their events as now
+        linked; ``compared``: for steps 4-5, so their words are weighed (with the counts
+        ``_similarity`` uses) and their signatures numbered with the block's."""
         wanted = [p for p in positions if p not in self.views]
         found = self.db.claims(wanted)
         events = self.db.events_of_mentions({c.event for c, _k in found.values() if c.event})
+        read = []
         for p, (claim, keys) in found.items():
-            self.views[p] = view_of(claim, keys, events.get(claim.event or ""))
+            self.views[p] = v = view_of(claim, keys, events.get(claim.event or ""))
+            read.append(v)
+        self.seen.update(found)
+        if compared and read:
+            words = {k for v in read for k in v.actors | v.topic}
+            self.sim.add_counts(self.db.rarity_counts(words - self.sim.idf.keys()))
+            signed(read, self.numbers)
 
     def _members(self, groups: Sequence[_Group]) -> list[list[ClaimView]]:
         """Every member's view of each group, in cluster order (the stored ones read at once)."""
@@ -384,8 +463,12 @@ class _Increment:
         """Verdicts of the events the increment linked into, a new contradiction touches or
         whose stored claims step 1 re-sourced."""
         touched = {ev.id: ev for ev in events}
-        by_id = {**{v.id: v for v in self.views.values()}, **{v.id: v for v in new}}
-        disputed = {by_id[c].event for r in relations if r.type == "contradicts" for c in r.claims if c in by_id}
+        by_id = {v.id: v for v in new}
+        ends = {c for r in relations if r.type == "contradicts" for c in r.claims}
+        stored_ends = self.db.positions(ends - by_id.keys())
+        self._read(stored_ends.values())
+        by_id.update({c: self.views[p] for c, p in stored_ends.items()})
+        disputed = {by_id[c].event for c in ends if c in by_id}
         resourced = {self.views[p].event for p in self.resourced}
         touched.update({ev.id: ev for ev in self.store.load_events((disputed | resourced) - set(touched) - {None})})
         mentions = {m.id for ev in touched.values() for m in ev.mentions}
