@@ -395,15 +395,17 @@ def test_kept_term_counts_follow_saves_and_increments_and_fill_an_older_store(tm
 
 
 def test_blocks_and_few_views_held_verify_as_one_block(tmp_path, monkeypatch):
-    """Steps 4-5 compare ``BLOCK`` new claims at a time and hold at most ``HELD`` stored
-    views from one block to the next (what keeps an upload's memory from growing with the
+    """Steps 4-5 compare ``increment_block`` new claims at a time and hold at most
+    ``increment_held`` stored views from one block to the next (what keeps an upload's memory from growing with the
     store). With blocks of three claims and five views held, stored claims are let go and
     read again, and the stored verification is the one a single block gives."""
+    import crosscheck.verify as verify
     import crosscheck.verify_increment as vi
     from crosscheck.store_comparison import ComparisonStore
 
-    reads, held, scores = [], [], {}
+    reads, held, scores, sims = [], [], [], []
     claims, let_go, score = ComparisonStore.claims, vi._Increment._let_go, vi.LexicalSimilarity.__call__
+    similarity = vi._Increment._similarity
 
     def counted(self, positions):
         found = claims(self, positions)
@@ -414,31 +416,37 @@ def test_blocks_and_few_views_held_verify_as_one_block(tmp_path, monkeypatch):
         let_go(self, groups)
         held.append((len(self.views), len(self.kept)))
 
+    def made(self, new):
+        similarity(self, new)
+        sims.append(self.sim)
+
     def scored(self, a, b):
         out = score(self, a, b)
-        scores[a.id, b.id] = (a, b, out)
+        if sims and self is sims[-1]:  # the increment's (not the builds' of ``_increment``)
+            scores.append((a, b, out))
         return out
 
     monkeypatch.setattr(ComparisonStore, "claims", counted)
     monkeypatch.setattr(vi.LexicalSimilarity, "__call__", scored)
     monkeypatch.setattr(vi._Increment, "_let_go", watched)
+    monkeypatch.setattr(vi._Increment, "_similarity", made)
 
     def run(name: str, block: int, most: int):
-        reads.clear(), held.clear(), scores.clear()
-        monkeypatch.setattr(vi, "BLOCK", block)
-        monkeypatch.setattr(vi, "HELD", most)
+        reads.clear(), held.clear(), scores.clear(), sims.clear()
+        monkeypatch.setattr(verify, "VerifyConfig", partial(verify.VerifyConfig, increment_block=block,
+                                                            increment_held=most))
         (tmp_path / name).mkdir()
         result, after, _full, _added = _increment(tmp_path / name, FILES[-3:])
         with Store(f"sqlite:///{tmp_path / name / 'store.db'}") as store, store.engine.connect() as conn:
             db = ComparisonStore(store, conn)  # the counts after the increment: before it, and its claims'
-            words = {k for a, b, _s in scores.values() for v in (a, b) for k in v.actors | v.topic}
+            words = {k for a, b, _s in scores for v in (a, b) for k in v.actors | v.topic}
             corpus = vi.LexicalSimilarity((), counts=(db.count(), db.rarity_counts(words)))
-        assert all(corpus._score(a, b) == s for a, b, s in scores.values())  # the weights of the whole corpus
-        return result, after, sum(reads), list(held), {k: s for k, (_a, _b, s) in scores.items()}
+        assert all(corpus._score(a, b) == s for a, b, s in scores)  # the whole corpus's weights, no stale score
+        return result, after, sum(reads), list(held), sorted((a.id, b.id, s) for a, b, s in scores)
 
     one, whole, read_once, _, scored_once = run("one", 10**6, 10**6)
     small, blocked, read_often, kept, scored_often = run("small", 3, 5)
-    assert scored_often == scored_once  # the same claims compared, with the same weights and scores
+    assert scored_often == scored_once  # the same comparisons (in another order), with the same scores
     assert one.verification["claims"] > 10 and len(kept) > 5  # many blocks
     assert all(n <= max(5, k) for n, k in kept) and read_often > read_once  # let go, read again
     assert small.verification["candidates"] == one.verification["candidates"]  # each stored claim counted once

@@ -62,6 +62,11 @@ class VerifyConfig:
     max_pairs: int = 40  # claims one claim is judged against (the most overlapping)
     max_clusters: int = 40  # clusters one claim is compared with when clustering (the most overlapping)
     recent_per_key: int = 500  # under one blocking key, only the latest this many claims (clusters) are candidates
+    # An increment (``verify_increment``) compares its new claims this many at a time, and holds at most
+    # this many stored claims' views (~3.4 KB each) from one block to the next: its memory then does not
+    # grow with the store (the same results with any values; smaller ones read more often)
+    increment_block: int = 250
+    increment_held: int = 5_000
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ the clusters, verdicts and outlet profiles they touch:
 4. Relations: each new claim judged against its candidates (``verify.relate``).
 5. Clusters: each new claim joins the most similar candidate cluster or starts one;
    clusters joined by a new relation become one (the earliest keeps its id).
-   Steps 4-5 run ``BLOCK`` new claims at a time, reading the stored claims each block
-   compares with and holding at most ``HELD`` from one block to the next (the longest
-   unused let go, read again if needed): an upload of many articles into a large store
-   needs no more memory for them than into a small one, with the same result.
+   Steps 4-5 run ``increment_block`` new claims at a time (``VerifyConfig``), reading
+   the stored claims each block compares with and holding at most ``increment_held``
+   from one block to the next (the longest unused let go, read again if needed): the
+   stored claims an upload holds do not grow with the store, and the result is the same.
 6. Verdicts recomputed from everything stored for every touched cluster (all its members
    and relations), for the events the increment linked into or a new contradiction
    touches, and the profiles of the outlets whose claims are in them; one transaction.
@@ -45,9 +45,10 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
-from typing import Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from crosscheck.disjoint import DisjointSets
+from crosscheck.heap import frozen_heap
 from crosscheck.models import ArticleRecord, Claim, ClaimKeys, Entity, Event, Relation, Storyline
 from crosscheck.origins import Origin, OriginResolver, copied_within
 from crosscheck.similarity import ClaimView, LexicalSimilarity, comparison_keys, signed, view_of
@@ -101,15 +102,12 @@ def verify_articles(store: Store, records: Sequence[ArticleRecord], ids: Mapping
         why = db.ready()
         if why is not None:
             return VerifyIncrement("build-needed", why)
-        inc = _Increment(db, verifier, store)
-        change, result = inc.run(records, ids, events, replaced)
+        with frozen_heap() as keep:
+            inc = _Increment(db, verifier, store, keep)
+            change, result = inc.run(records, ids, events, replaced)
     result.outlets = write(store, change)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
-
-
-BLOCK = 1000  # new claims compared per block (steps 4-5; see ``_Increment._compare``)
-HELD = 10_000  # stored claims' views held from one block to the next (~3.4 KB each), the latest used first
 
 
 @dataclass
@@ -132,8 +130,10 @@ class _Group:
 
 
 class _Increment:
-    def __init__(self, db: ComparisonStore, verifier: CrossSourceVerifier, store: Store) -> None:
+    def __init__(self, db: ComparisonStore, verifier: CrossSourceVerifier, store: Store,
+                 keep: Callable[[], None] = lambda: None) -> None:
         self.db, self.store, self.cfg, self.lex, self.judge = db, store, verifier.cfg, verifier.lex, verifier.judge
+        self.keep = keep  # ``heap.frozen_heap``'s: what a block leaves held is not walked again by the collector
         self.views: dict[int, ClaimView] = {}  # stored claims' views held now, by position
         self.seen: set[int] = set()  # every stored claim read (``VerifyIncrement.candidates``)
         self.kept: set[int] = set()  # held until the end: stored claims step 1 re-sourced
@@ -286,11 +286,11 @@ class _Increment:
         self.sim = LexicalSimilarity((), self.lex, counts=(self.stored + len(new), df))
 
     def _compare(self, new, keys, blocking, postings, cindex, base) -> tuple[list[Relation], dict[int, _Group]]:
-        """Steps 4-5, ``BLOCK`` new claims at a time, in order: each block's candidate pairs
+        """Steps 4-5, ``increment_block`` new claims at a time, in order: each block's candidate pairs
         judged, then its claims clustered. Why blocks: the stored claims a whole increment
         compares with grew with the store (40,650 views, ~140 MB, for 500 articles into
         3,500 near-copied BBC ones); a block reads those it needs that are not held, and
-        after it at most ``HELD`` stay (``_let_go``). Nothing in a block depends on a later
+        after it at most ``increment_held`` stay (``_let_go``). Nothing in a block depends on a later
         one, and weights and signatures are what one read of them all gives, so relations
         and clusters are those of one block; what was let go and is needed again is read
         again."""
@@ -300,9 +300,11 @@ class _Increment:
                 index.add(k, p)
         groups: dict[int, _Group] = {}
         nxt = self.db.next_position("claim_clusters")
+        self.keep()
         relations: list[Relation] = []
-        for start in range(0, len(new), BLOCK):
-            block = range(start, min(start + BLOCK, len(new)))
+        size = self.cfg.increment_block
+        for start in range(0, len(new), size):
+            block = range(start, min(start + size, len(new)))
             self._renumber(new)
             pairs = self._pairs(block, keys, blocking, index, base)
             self._read([i for i, _j in pairs if i < base], compared=True)
@@ -315,6 +317,7 @@ class _Increment:
             self.last_used.update(dict.fromkeys((p for p in at if p < base), start))
             self.last_used.update(dict.fromkeys((p for ci in used for p in groups[ci].head_at), start))
             self._let_go(groups)
+            self.keep()
         self.numbers = None
         return relations, {ci: g for ci, g in groups.items() if g.new}
 
@@ -350,11 +353,11 @@ class _Increment:
 
     def _let_go(self, groups: dict[int, _Group]) -> None:
         """After a block: the stored views used longest ago are let go until those held
-        (with those ``kept``) fit in ``HELD``. A cluster whose first members are not all
+        (with those ``kept``) fit in ``increment_held``. A cluster whose first members are not all
         held any more is let go with them: a joined one keeps its id and new members, one
         no new claim joined is forgotten (either is read again when needed)."""
         recent = sorted(self.views.keys() - self.kept, key=lambda p: (-self.last_used.get(p, -1), p))
-        held = self.kept.union(recent[:max(0, HELD - len(self.kept))])
+        held = self.kept.union(recent[:max(0, self.cfg.increment_held - len(self.kept))])
         for ci in [ci for ci, g in groups.items() if g.stored and g.head is not None]:
             g = groups[ci]
             if not held.issuperset(g.head_at):
