@@ -286,14 +286,14 @@ class _Increment:
         self.sim = LexicalSimilarity((), self.lex, counts=(self.stored + len(new), df))
 
     def _compare(self, new, keys, blocking, postings, cindex, base) -> tuple[list[Relation], dict[int, _Group]]:
-        """Steps 4-5, ``increment_block`` new claims at a time, in order: each block's candidate pairs
-        judged, then its claims clustered. Why blocks: the stored claims a whole increment
-        compares with grew with the store (40,650 views, ~140 MB, for 500 articles into
-        3,500 near-copied BBC ones); a block reads those it needs that are not held, and
-        after it at most ``increment_held`` stay (``_let_go``). Nothing in a block depends on a later
-        one, and weights and signatures are what one read of them all gives, so relations
-        and clusters are those of one block; what was let go and is needed again is read
-        again."""
+        """Steps 4-5, ``increment_block`` new claims at a time, in order: each block's
+        candidate pairs judged, then its claims clustered. Why blocks: the stored claims a
+        whole increment compares with grew with the store (40,650 views, ~140 MB, for 500
+        articles into 3,500 near-copied BBC ones); a block reads those it needs that are
+        not held, and after it at most ``increment_held`` stay (``_let_go``). Nothing in a
+        block depends on a later one, and weights and signatures are what one read of them
+        all gives, so relations and clusters are those of one block; what was let go and
+        is needed again is read again."""
         index = RecentIds(self.cfg.recent_per_key)
         for k, ps in postings.items():
             for p in ps:
@@ -305,7 +305,7 @@ class _Increment:
         size = self.cfg.increment_block
         for start in range(0, len(new), size):
             block = range(start, min(start + size, len(new)))
-            self._renumber(new)
+            self._renumber(new[:block.stop])  # later new claims are not compared in this block
             pairs = self._pairs(block, keys, blocking, index, base)
             self._read([i for i, _j in pairs if i < base], compared=True)
             self._add_groups(groups, {ci for j in block if keys[j]
@@ -322,8 +322,9 @@ class _Increment:
         return relations, {ci: g for ci, g in groups.items() if g.new}
 
     def _renumber(self, new) -> None:
-        """Signatures numbered afresh for a block (the views held and the new ones), and the
-        similarity's memory of scores by signature forgotten with the old numbers."""
+        """Signatures numbered afresh for a block (the views held and the new ones up to the
+        block's end), and the similarity's memory of scores by signature forgotten with the
+        old numbers."""
         self.numbers = {}
         signed([*self.views.values(), *new], self.numbers)
         self.sim.forget()
@@ -353,9 +354,9 @@ class _Increment:
 
     def _let_go(self, groups: dict[int, _Group]) -> None:
         """After a block: the stored views used longest ago are let go until those held
-        (with those ``kept``) fit in ``increment_held``. A cluster whose first members are not all
-        held any more is let go with them: a joined one keeps its id and new members, one
-        no new claim joined is forgotten (either is read again when needed)."""
+        (with those ``kept``) fit in ``increment_held``. A cluster whose first members are
+        not all held any more is let go with them: a joined one keeps its id and new
+        members, one no new claim joined is forgotten (either is read again when needed)."""
         recent = sorted(self.views.keys() - self.kept, key=lambda p: (-self.last_used.get(p, -1), p))
         held = self.kept.union(recent[:max(0, self.cfg.increment_held - len(self.kept))])
         for ci in [ci for ci, g in groups.items() if g.stored and g.head is not None]:
