@@ -415,3 +415,28 @@ def test_uploaded_file_is_escaped_and_its_name_is_only_a_label(client, tmp_path)
     with Store(client.app.state.ctx.store.url) as store:
         assert store.load_record(job["articles"][0]).source.path == "upload:evil name.txt"
     assert not Path("/etc/evil name.txt").exists()
+
+
+def test_a_build_job_over_the_memory_budget_builds_in_parts_and_reports_what_it_stored(db_url, tmp_path, monkeypatch):
+    """The web app's build job plans as ``crosscheck build`` does: over the budget, in
+    parts, never reading the whole storyline back; its result counts what was stored."""
+    import shutil
+
+    from crosscheck.settings import DEFAULT
+
+    db = tmp_path / "budget.db"
+    shutil.copy(db_url.removeprefix("sqlite:///"), db)
+    read_whole = []
+    monkeypatch.setattr(Store, "load_storyline", lambda self, **kw: read_whole.append(1))
+    app = create_app(f"sqlite:///{db}", TOKEN, settings=DEFAULT.with_(build_memory_mb=20.2))  # parts of 2
+    with TestClient(app) as c:
+        done = wait(c, c.post("/api/v1/build", headers=AUTH).json()["job"])
+        assert done["status"] == "done", done
+        assert not read_whole
+        counts = c.get("/api/v1/storyline").json()["counts"]
+    with Store(f"sqlite:///{db}") as store:
+        stored = store.counts("events", "storyline_claims", "storyline_articles")
+        assert sorted(done["articles"]) == sorted(store.build_order()) and len(done["articles"]) == 10
+    assert (done["result"]["events"], done["result"]["claims"]) == (stored["events"], stored["storyline_claims"])
+    assert stored["storyline_articles"] == counts["articles"] == 10 and counts["events"] == stored["events"]
+    assert done["result"]["summary"].startswith(f"rebuilt the storyline over 10 articles: {stored['events']} events")

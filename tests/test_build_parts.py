@@ -23,6 +23,8 @@ from crosscheck.store import Store
 
 CORPUS = Path(__file__).resolve().parents[1] / "examples" / "harbor-accord"
 PARTS = DEFAULT.with_(build_parts=3)
+# 10 articles: a build at once estimated at 20.9 MB, over this budget; parts of 2 fit it
+OVER_BUDGET = DEFAULT.with_(build_memory_mb=20.2)
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +109,8 @@ def test_a_part_as_large_as_the_store_is_a_build_at_once(stored, tmp_path):
         assert _files(store, tmp_path / "parts") == once
 
 
-def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path, monkeypatch, caplog):
+@pytest.mark.parametrize("settings", [PARTS, OVER_BUDGET], ids=["asked", "over-budget"])
+def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path, monkeypatch, caplog, settings):
     import crosscheck.incremental as incremental
 
     with _copy(stored, tmp_path, "once.db") as store:
@@ -124,12 +127,13 @@ def test_a_part_that_cannot_be_verified_ends_in_a_build_at_once(stored, tmp_path
     original = incremental.verify_articles
     monkeypatch.setattr(incremental, "verify_articles", failing)
     with _copy(stored, tmp_path) as store:
-        done = build_parts.build_in_parts(store, PARTS)
-        assert done.fallback.startswith("part 3 of 4 could not be verified incrementally")
-        assert "disk trouble" in done.fallback
-        assert _files(store, tmp_path / "parts") == once
+        assert rebuild(store, settings, read_back=False) is None
+        assert _files(store, tmp_path / "parts") == once  # at once, not planned into parts again
     said = [r.getMessage() for r in caplog.records if r.name == "crosscheck.build_parts"]
-    assert said == [f"{done.fallback}: building the whole store at once"]  # the user's one line
+    fallback = said[-1]
+    assert fallback.startswith(f"part 3 of {4 if settings is PARTS else 5} could not be verified incrementally")
+    assert "disk trouble" in fallback and fallback.endswith(": building the whole store at once")
+    assert len(said) == (2 if settings is OVER_BUDGET else 1)  # the user's one line (and the plan's)
 
 
 def test_an_interrupted_build_in_parts_says_the_stored_storyline_is_partial(stored, tmp_path, monkeypatch, caplog):
@@ -175,3 +179,38 @@ def test_the_command_line_builds_in_parts_and_writes_the_exported_files(stored, 
     with pytest.raises(SystemExit) as usage:
         main(["build", "--db", str(db), "--build-parts", "0"])
     assert usage.value.code == 2
+
+
+def test_the_plan_builds_at_once_within_the_memory_budget_and_in_parts_beyond_it():
+    assert build_parts.planned(20_000) == build_parts.PartsPlan(0)  # 1,778 MB: within the default 2,048
+    big = build_parts.planned(30_000)
+    assert big.size == 250 and "30,000 stored articles" in big.why and "2,657 MB" in big.why
+    assert "budget of 2,048 MB" in big.why and "parts of 250" in big.why
+    assert build_parts.planned(30_000, DEFAULT.with_(build_memory_mb=0)) == build_parts.PartsPlan(0)  # no limit
+    assert build_parts.planned(30_000, DEFAULT.with_(build_memory_mb=30)).size == 113  # the first part fits
+    assert build_parts.planned(30_000, DEFAULT.with_(build_memory_mb=1)).size == 1
+    assert build_parts.planned(10, PARTS) == build_parts.PartsPlan(3)  # asked for: no reason to give
+    assert build_parts.planned(3, PARTS) == build_parts.PartsPlan(0)  # one part holds them all
+    assert build_parts.planned(30_000, PARTS).size == 3  # asked for wins over the budget
+    assert build_parts.planned(10, OVER_BUDGET).size == 2
+
+
+def test_a_store_over_the_memory_budget_is_built_in_parts_and_says_why(stored, tmp_path, caplog, capsys):
+    with _copy(stored, tmp_path, "two.db") as store:
+        build_parts.build_in_parts(store, DEFAULT.with_(build_parts=2))
+        asked = _files(store, tmp_path / "asked")
+    with _copy(stored, tmp_path) as store:
+        assert rebuild(store, OVER_BUDGET, read_back=False) is None  # in parts: not read back
+        assert _files(store, tmp_path / "planned") == asked
+    said = [r.getMessage() for r in caplog.records if r.name == "crosscheck.build_parts"]
+    assert said == ["a build at once of 10 stored articles would take about 21 MB, over the memory budget of 20 MB: "
+                    "building in parts of 2 articles (--build-parts N sets the size, --memory-budget 0 builds at once)"]
+    db = tmp_path / "cli.db"
+    shutil.copy(stored, db)
+    assert main(["build", "--db", str(db), "--memory-budget", "20.2", "--out", str(tmp_path / "cli"), "-q"]) == 0
+    assert {n: (tmp_path / "cli" / n).read_bytes() for n in asked} == asked
+    for bad in ("-1", "nan", "lots"):
+        with pytest.raises(SystemExit) as usage:
+            main(["build", "--db", str(db), "--memory-budget", bad])
+        assert usage.value.code == 2
+    assert "--memory-budget" in capsys.readouterr().err

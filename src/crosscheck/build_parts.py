@@ -7,6 +7,9 @@ machine. An incremental update (``crosscheck.incremental``) reads only what its 
 articles touch, and its memory did not grow with the store (500 to 8,500 articles). A
 build in parts is that update applied to the store's own articles:
 
+0. Plan (``planned``): parts when the caller asks for them (``Settings.build_parts``), or
+   when a build at once of the store is estimated above ``Settings.build_memory_mb``
+   (then parts of at most ``Settings.auto_part_size``, said in one line); else at once.
 1. Order every stored article by publication date (undated last, then by id): the
    order a feed would have brought them in (``Store.build_order``).
 2. Build the storyline of the first N and save it: a build as ``core.rebuild`` runs it,
@@ -49,6 +52,43 @@ from crosscheck.store import Store
 
 log = logging.getLogger("crosscheck.build_parts")  # a fallback's reason: one line on stderr from the CLI
 
+# What a build at once holds above what its process held before it, as a line through the
+# measured peaks (``benchmarks/memory_scaling.py``, rebuild: 66.6 / 220.1 / 352.8 / 615.8 MB
+# at 504 / 2,115 / 4,240 / 8,490 BBC articles): 20 MB + 90 KB per stored article gives
+# 64 / 206 / 393 / 766 MB there. The measured growth is n^0.78, so beyond 8,490 the line
+# over-estimates: a store it sends to parts might have fitted, never the other way round.
+AT_ONCE_FIXED_MB = 20.0
+AT_ONCE_KB_PER_ARTICLE = 90.0
+
+
+@dataclass(frozen=True)
+class PartsPlan:
+    """How a build of the store runs: at once (``size`` 0) or in parts of ``size``
+    articles; ``why`` says so when the memory budget, not the caller, chose parts."""
+
+    size: int
+    why: str = ""
+
+
+def at_once_mb(articles: int) -> float:
+    """The estimated memory (MB) of a build at once of ``articles`` stored articles."""
+    return AT_ONCE_FIXED_MB + AT_ONCE_KB_PER_ARTICLE * articles / 1024
+
+
+def planned(articles: int, settings: Settings = DEFAULT) -> PartsPlan:
+    """Parts of ``settings.build_parts`` when asked for; otherwise at once, unless a build
+    at once of ``articles`` is estimated above ``settings.build_memory_mb``: then parts
+    small enough that the first (itself a build at once) fits the budget, at most
+    ``settings.auto_part_size``. Either way at once when one part would hold them all."""
+    size, why = settings.build_parts, ""
+    need, budget = at_once_mb(articles), settings.build_memory_mb
+    if not size and budget and need > budget:
+        fits = int((budget - AT_ONCE_FIXED_MB) * 1024 / AT_ONCE_KB_PER_ARTICLE)
+        size = max(1, min(settings.auto_part_size, fits))
+        why = (f"a build at once of {articles:,} stored articles would take about {need:,.0f} MB, over the memory "
+               f"budget of {budget:,.0f} MB: building in parts of {size} articles")
+    return PartsPlan(size, why) if 0 < size < articles else PartsPlan(0)
+
 
 @dataclass
 class PartsBuild:
@@ -61,10 +101,13 @@ class PartsBuild:
 
 
 def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[InputError] = (),
-                   duplicates: Sequence[DuplicateRecord] = ()) -> PartsBuild:
+                   duplicates: Sequence[DuplicateRecord] = (), why: str = "") -> PartsBuild:
     """The storyline of everything stored, built ``settings.build_parts`` articles at a
     time and saved (steps 1-4 of the module docstring). ``errors`` and ``duplicates``
-    (a run's own) are stored with the first part, as a build stores them."""
+    (a run's own) are stored with the first part, as a build stores them. ``why`` (the
+    plan's reason, when the memory budget chose parts) is said first, one line."""
+    if why:
+        log.warning("%s (--build-parts N sets the size, --memory-budget 0 builds at once)", why)
     size = max(1, settings.build_parts)
     order = store.build_order()
     parts = [order[k:k + size] for k in range(0, len(order), size)] or [[]]
@@ -99,5 +142,5 @@ def _first_part(store: Store, settings: Settings, ids: Sequence[str], errors: Se
 
 
 def _at_once(settings: Settings) -> Settings:
-    """``settings`` for a build of everything at once."""
-    return settings.with_(build_parts=0)
+    """``settings`` for a build of everything at once (the budget too: it would plan parts again)."""
+    return settings.with_(build_parts=0, build_memory_mb=0)

@@ -27,6 +27,13 @@ def _positive(value: str) -> int:
     return n
 
 
+def _megabytes(value: str) -> float:
+    n = float(value)
+    if not n >= 0:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be 0 or more megabytes, not {value}")
+    return n
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crosscheck", description="News articles in, an evidence-linked, cross-source storyline out.")
     parser.add_argument("--version", action="version", version="crosscheck 0.1.0")
@@ -45,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--batch-size", type=_positive, default=64, help="paragraphs per spaCy batch (default: 64; on a GPU 512 ran the whole pipeline 1.2x faster, for 1.2 GB of GPU memory)")
     parts = argparse.ArgumentParser(add_help=False)
     parts.add_argument("--build-parts", type=_positive, default=None, metavar="N", help="build the storyline N stored articles at a time, in publication order, when more are stored, as a feed of N-article updates would: a large store needs less memory than a build at once (a fifth at 8,490 BBC articles with N=100) for more time, and may group slightly differently (see README)")
+    parts.add_argument("--memory-budget", type=_megabytes, default=2048.0, metavar="MB", help="build in parts (of at most 250 articles) when a build at once is estimated above MB megabytes, about 90 KB per stored article, so a store of ~23,000 articles or more by default; an estimate, not a hard limit (default: 2048; 0: at once unless --build-parts)")
     p = sub.add_parser("run", parents=[common, outp, scale, parts], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
     p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs, .warc/.warc.gz web archives)")
     p = sub.add_parser("ingest", parents=[common, scale, parts], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
@@ -110,7 +118,7 @@ def _run(args, reporter) -> int:
     with Store(args.db) as store, reporter.progress() as progress:
         settings = Settings(db_url=args.db, workers=args.workers, engine=args.engine, engine_address=args.address,
                             device=args.device, batch_size=args.batch_size, incremental=args.incremental,
-                            build_parts=args.build_parts or 0)
+                            build_parts=args.build_parts or 0, build_memory_mb=args.memory_budget)
         # An increment is not read back: `run` writes its files from the store (write_run_outputs)
         result = process([p for p in args.paths if p not in missing], store, settings, progress, read_back=False)
         s = result.storyline
@@ -152,7 +160,8 @@ def _build(args, reporter) -> int:
         if not store.counts("articles")["articles"]:
             reporter.error(f"{args.db}: the store holds no articles; run 'crosscheck ingest' first")
             return EXIT_NOTHING
-        storyline = rebuild(store, Settings(db_url=args.db, build_parts=args.build_parts or 0), read_back=False)
+        storyline = rebuild(store, Settings(db_url=args.db, build_parts=args.build_parts or 0,
+                                                build_memory_mb=args.memory_budget), read_back=False)
         if storyline is None:  # built in parts: its files are written from the store, never held whole
             storyline = write_stored_outputs(store, args.out)
         else:

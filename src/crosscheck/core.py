@@ -152,7 +152,7 @@ def _updated(store: Store, settings: Settings, saved: Stored, errors: Sequence[I
         increment = link_new_articles(store, added, settings, verify=True) if added else None
         if increment.verified if increment else store.has_storyline():
             increment = increment or IncrementResult("incremental", [])
-            if read_back or (increment.mode == "full" and not settings.build_parts):  # "full": all of it is new
+            if read_back or (increment.mode == "full" and not _parts_plan(store, settings).size):  # all of it new
                 return replace(store.load_storyline(), errors=[*errors]), increment
             return None, increment
     return rebuild(store, settings, errors=errors, duplicates=duplicates, read_back=read_back), increment
@@ -166,16 +166,26 @@ def rebuild(store: Store, settings: Settings = DEFAULT, *, errors: Sequence[Inpu
     expressions), and each phase's long-lived result is kept out of the garbage
     collector's full passes (see crosscheck.heap).
 
-    With ``settings.build_parts`` and more articles stored than that, the build runs in
-    parts (``build_parts``: never more than a part's articles read at a time); its storyline is
+    With ``settings.build_parts`` and more articles stored than that, or a store whose build
+    at once is estimated above ``settings.build_memory_mb``, the build runs in parts
+    (``build_parts``: never more than a part's articles read at a time); its storyline is
     then read back from the store, or not at all with ``read_back=False`` (None)."""
-    if settings.build_parts and store.counts("articles")["articles"] > settings.build_parts:
+    plan = _parts_plan(store, settings)
+    if plan.size:
         from crosscheck.build_parts import build_in_parts  # it builds on this module
 
-        build_in_parts(store, settings, errors=errors, duplicates=duplicates)
+        build_in_parts(store, settings.with_(build_parts=plan.size), errors=errors, duplicates=duplicates,
+                       why=plan.why)
         return store.load_storyline() if read_back else None
     storyline = build_and_save(store, settings, errors=errors, duplicates=duplicates)
     return replace(storyline, claim_keys=[])  # kept in the store from here on: not held through the outputs
+
+
+def _parts_plan(store: Store, settings: Settings):
+    """How a build of this store runs (``build_parts.planned``: at once, or in parts)."""
+    from crosscheck.build_parts import planned  # it builds on this module
+
+    return planned(store.counts("articles")["articles"], settings)
 
 
 def build_and_save(store: Store, settings: Settings, *, errors: Sequence[InputError] = (),

@@ -26,6 +26,10 @@ class Settings:
     device: str = "auto"  # spaCy on a GPU when one is usable ("auto"), always ("gpu") or never ("cpu"): nlp.use_device
     incremental: bool = False  # new articles linked and verified into the stored storyline, not rebuilt (core)
     build_parts: int = 0  # a build of more stored articles than this runs in parts of this many (build_parts.py); 0: at once
+    # A build at once estimated to need more memory than this (MB) runs in parts instead, of at most
+    # auto_part_size articles (build_parts.planned); 0: no limit. A plan from an estimate, not a hard cap.
+    build_memory_mb: float = 2048.0
+    auto_part_size: int = 250  # measured as the best time/agreement trade on 8,500 BBC articles (README)
     db_url: str = "sqlite:///crosscheck.db"
     quiet: bool = False
     extra: dict = field(default_factory=dict, hash=False, compare=False)
