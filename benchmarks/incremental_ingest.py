@@ -43,6 +43,7 @@ def _new_files(store, tmp: Path, article: str | None, hold_out: int) -> list[Pat
     from sqlalchemy import delete
 
     from crosscheck.core import rebuild
+    from crosscheck.settings import Settings
 
     ids = sorted(store.known_hashes().values())
     if not hold_out:
@@ -59,7 +60,7 @@ def _new_files(store, tmp: Path, article: str | None, hold_out: int) -> list[Pat
     articles = store.table("articles")
     with store.engine.begin() as conn:
         conn.execute(delete(articles).where(articles.c.id.in_(chosen)))
-    rebuild(store)
+    rebuild(store, Settings(build_memory_mb=0))  # the storyline at once, as the rebuild it is compared with
     return paths
 
 

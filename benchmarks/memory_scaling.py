@@ -68,8 +68,10 @@ def _step(name: str, db: Path, work: Path, part_size: int = PART_SIZE) -> dict:
         rc = cli(["ingest", str(work / "new"), "--db", str(db), "--incremental", "-q"])
         assert rc == 0, rc
     elif name == "rebuild":
+        from crosscheck.settings import Settings
+
         with Store(url) as store:
-            rebuild(store)
+            rebuild(store, Settings(build_memory_mb=0))  # at once, however large the store
     elif name == "parts":
         from crosscheck.settings import Settings
 
