@@ -55,8 +55,9 @@ log = logging.getLogger("crosscheck.build_parts")  # a fallback's reason: one li
 # What a build at once holds above what its process held before it, as a line through the
 # measured peaks (``benchmarks/memory_scaling.py``, rebuild: 66.6 / 220.1 / 352.8 / 615.8 MB
 # at 504 / 2,115 / 4,240 / 8,490 BBC articles): 20 MB + 90 KB per stored article gives
-# 64 / 206 / 393 / 766 MB there. The measured growth is n^0.78, so beyond 8,490 the line
-# over-estimates: a store it sends to parts might have fitted, never the other way round.
+# 64 / 206 / 393 / 766 MB there (7 % under at 2,115, over from 4,240 on); at 16,990 it
+# gives 1,513 MB for a measured 1,174 (``memory_scaling_17k.json``). So a large store it
+# sends to parts might have fitted at once, which costs time (3.4x at 16,990), not memory.
 AT_ONCE_FIXED_MB = 20.0
 AT_ONCE_KB_PER_ARTICLE = 90.0
 
