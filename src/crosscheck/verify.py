@@ -63,8 +63,9 @@ class VerifyConfig:
     max_clusters: int = 40  # clusters one claim is compared with when clustering (the most overlapping)
     recent_per_key: int = 500  # under one blocking key, only the latest this many claims (clusters) are candidates
     # An increment (``verify_increment``) compares its new claims this many at a time, and holds at most
-    # this many stored claims' views (~3.4 KB each) from one block to the next: its memory then does not
-    # grow with the store (the same results with any values; smaller ones read more often)
+    # this many stored claims' views (~3.4 KB each) from one block to the next, so what it keeps of the
+    # store between blocks is bounded (the same results with any values; smaller ones read more often).
+    # Its peak still follows its new claims and the stored claims they reach (README, "Benchmarks").
     increment_block: int = 250
     increment_held: int = 5_000
 
