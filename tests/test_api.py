@@ -440,3 +440,29 @@ def test_a_build_job_over_the_memory_budget_builds_in_parts_and_reports_what_it_
     assert (done["result"]["events"], done["result"]["claims"]) == (stored["events"], stored["storyline_claims"])
     assert stored["storyline_articles"] == counts["articles"] == 10 and counts["events"] == stored["events"]
     assert done["result"]["summary"].startswith(f"rebuilt the storyline over 10 articles: {stored['events']} events")
+
+
+def test_serve_takes_the_memory_budget_for_the_builds_it_runs(db_url, tmp_path):
+    """``crosscheck serve --memory-budget MB``: the server's build job plans with it (a real
+    server process; its one line about the plan on the server's stderr)."""
+    import shutil
+
+    import httpx
+    import serve_process
+
+    db = tmp_path / "served.db"
+    shutil.copy(db_url.removeprefix("sqlite:///"), db)
+    port = serve_process.free_port()
+    server = serve_process.start(db, port, tmp_path, "--memory-budget", "20.2", token=TOKEN)
+    try:
+        job = httpx.post(f"http://127.0.0.1:{port}/api/v1/build", headers=AUTH, timeout=30).json()["job"]
+        deadline = time.time() + 120
+        while (state := httpx.get(f"http://127.0.0.1:{port}{job['poll']}", timeout=10).json())["status"] not in (
+                "done", "failed") and time.time() < deadline:
+            time.sleep(0.2)
+    finally:
+        server.terminate()
+        _out, err = server.communicate(timeout=60)
+    assert state["status"] == "done", state
+    assert "over the memory budget of 20 MB: building in parts of 2 articles" in err.decode()
+    assert state["result"]["summary"].startswith("rebuilt the storyline over 10 articles")

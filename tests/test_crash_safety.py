@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+import serve_process
 
 N_FILES = 200
 PEOPLE = ["Ilsa Moren", "Tomas Vey", "Anja Kerr", "Pavel Dross", "Lena Hart", "Omar Quill",
@@ -115,22 +116,6 @@ def test_sigkill_mid_ingest_then_rerun_equals_uninterrupted_run(corpus, tmp_path
 
 
 # --------------------------------------------------------------------------- serve
-def _serve(db: Path, port: int, cwd: Path) -> subprocess.Popen:
-    httpx = pytest.importorskip("httpx")
-    proc = subprocess.Popen([sys.executable, "-m", "crosscheck.cli", "serve", "--db", str(db), "--port", str(port),
-                             "--token", "kill-token", "-q"], cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/storyline", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    proc.kill()
-    raise AssertionError("serve did not start")
-
-
 def _post_all(port: int, articles: list[dict]) -> str:
     import httpx
 
@@ -148,11 +133,8 @@ def test_sigkill_serve_mid_ingest_then_repost(tmp_path):
     n = 60
     articles = [{"id": f"s{i:03d}", "title": f"Report {i}", "text": _article(rng, i)} for i in range(n)]
     db = tmp_path / "serve.db"
-    sock = __import__("socket").socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    server = _serve(db, port, tmp_path)
+    port = serve_process.free_port()
+    server = serve_process.start(db, port, tmp_path)
     try:
         _post_all(port, articles)
         deadline = time.monotonic() + 180
@@ -168,7 +150,7 @@ def test_sigkill_serve_mid_ingest_then_repost(tmp_path):
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("PRAGMA foreign_key_check").fetchall() == []
 
-    server = _serve(db, port, tmp_path)
+    server = serve_process.start(db, port, tmp_path)
     try:
         poll = _post_all(port, articles)
         deadline = time.monotonic() + 240

@@ -50,9 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     scale.add_argument("--device", choices=["auto", "gpu", "cpu"], default="auto", help="spaCy on a GPU when one is usable (auto), on a GPU or not at all (gpu: needs CuPy), or always on the CPU")
     scale.add_argument("--incremental", action="store_true", help="link and verify the new articles into the stored storyline instead of rebuilding it (a store of n articles: reads what the new ones touch, not all n; a build may group slightly differently, see README)")
     scale.add_argument("--batch-size", type=_positive, default=64, help="paragraphs per spaCy batch (default: 64; on a GPU 512 ran the whole pipeline 1.2x faster, for 1.2 GB of GPU memory)")
-    parts = argparse.ArgumentParser(add_help=False)
+    budget = argparse.ArgumentParser(add_help=False)  # how a build plans: run, ingest, build, and serve's build job
+    budget.add_argument("--memory-budget", type=_megabytes, default=2048.0, metavar="MB", help="build in parts (of at most 250 articles) when a build at once is estimated above MB megabytes, about 90 KB per stored article, so a store of ~23,000 articles or more by default; an estimate, not a hard limit (default: 2048; 0: at once unless --build-parts)")
+    parts = argparse.ArgumentParser(add_help=False, parents=[budget])
     parts.add_argument("--build-parts", type=_positive, default=None, metavar="N", help="build the storyline N stored articles at a time, in publication order, when more are stored, as a feed of N-article updates would: a large store needs less memory than a build at once (a fifth at 8,490 BBC articles with N=100) for more time, and may group slightly differently (see README)")
-    parts.add_argument("--memory-budget", type=_megabytes, default=2048.0, metavar="MB", help="build in parts (of at most 250 articles) when a build at once is estimated above MB megabytes, about 90 KB per stored article, so a store of ~23,000 articles or more by default; an estimate, not a hard limit (default: 2048; 0: at once unless --build-parts)")
     p = sub.add_parser("run", parents=[common, outp, scale, parts], help="ingest files, build the storyline and write the outputs", description="Ingest files and folders, build the storyline over everything in the store, write storyline.json and report.html.")
     p.add_argument("paths", nargs="+", help="files or folders (.txt, .html, .htm, .json, .jsonl, news-tls InputDocs, .warc/.warc.gz web archives)")
     p = sub.add_parser("ingest", parents=[common, scale, parts], help="ingest files into the store without writing outputs", description="Ingest files and folders into the store and update the stored storyline; writes no files.")
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["json", "html", "both", "parquet"], default="both", help="what to write (default: both, storyline.json and report.html; parquet: one file per storyline table in OUT/parquet/, needs the 'parquet' extra)")
     from crosscheck.cli_serve import add_serve
 
-    add_serve(sub, common)  # web app and REST API
+    add_serve(sub, common, budget)  # web app and REST API
     from crosscheck.cli_web import add_commands
 
     add_commands(sub, common)  # fetch, feeds, watch

@@ -15,9 +15,10 @@ from crosscheck.web import TOKEN_ENV
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def add_serve(sub, common: argparse.ArgumentParser) -> None:
+def add_serve(sub, common: argparse.ArgumentParser, budget: argparse.ArgumentParser) -> None:
+    """``budget``: ``--memory-budget``, for the builds the app runs (``POST /api/v1/build``)."""
     p = sub.add_parser(
-        "serve", parents=[common], help="serve the web app and REST API over the store",
+        "serve", parents=[common, budget], help="serve the web app and REST API over the store",
         description="Serve the storyline as web pages and a REST API under /api/v1 (OpenAPI docs at "
                     "/api/docs). Read endpoints are open; ingest needs the token.")
     p.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: 127.0.0.1, this machine only)")
@@ -36,6 +37,7 @@ def serve(args, reporter) -> int:
     try:
         import uvicorn
 
+        from crosscheck.settings import Settings
         from crosscheck.web.app import create_app
         from crosscheck.web.context import WebConfig
     except ImportError as exc:
@@ -43,7 +45,7 @@ def serve(args, reporter) -> int:
         return EXIT_USAGE
     token = args.token if args.token is not None else (os.environ.get(TOKEN_ENV) or None)
     config = WebConfig(max_upload_bytes=int(args.max_upload_mb * 1_000_000), verify_after_upload=args.verify_after_upload)
-    app = create_app(args.db, token, config=config)
+    app = create_app(args.db, token, settings=Settings(build_memory_mb=args.memory_budget), config=config)
     mode = "writes need the token" if token else "read-only (no --token or $" + TOKEN_ENV + ")"
     reporter.info(f"serving {args.db} on http://{args.host}:{args.port}/ ({mode}); API docs at /api/docs")
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning" if args.quiet else "info")
