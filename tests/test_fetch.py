@@ -239,3 +239,28 @@ def test_fetch_errors_are_one_line_each_and_exit_3(site, tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 3
     assert "HTTP 404" in err and "robots.txt" in err and "only http and https" in err and "Traceback" not in err
+
+
+def test_fetch_over_the_memory_budget_builds_in_parts_and_writes_its_files_from_the_store(site, tmp_path, caplog,
+                                                                                         monkeypatch):
+    from crosscheck.cli import main
+    from crosscheck.store import Store
+
+    add_articles(site)
+    urls = [site.url(p) for p in ARTICLES]
+    db = tmp_path / "budget.db"
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:
+        read_whole = []
+        m.setattr(Store, "load_storyline", lambda self, **kw: read_whole.append(1))
+        assert main(["fetch", *urls, "--db", str(db), "--rate", "0", "--memory-budget", "20.2", "--out", str(out),
+                     "-q"]) == 0
+        assert not read_whole  # the storyline built in parts is never read back whole
+    said = [r.getMessage() for r in caplog.records if r.name == "crosscheck.build_parts"]
+    assert said and f"a build at once of {len(urls)} stored articles" in said[0] and "parts of 2 articles" in said[0]
+    assert main(["export", "--db", str(db), "--out", str(tmp_path / "exported"), "-q"]) == 0
+    for name in ("storyline.json", "report.html"):  # written from the stored storyline, as export writes it
+        assert (out / name).read_bytes() == (tmp_path / "exported" / name).read_bytes()
+    with pytest.raises(SystemExit) as usage:
+        main(["fetch", urls[0], "--db", str(db), "--memory-budget", "-3"])
+    assert usage.value.code == 2

@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve(sub, common, budget)  # web app and REST API
     from crosscheck.cli_web import add_commands
 
-    add_commands(sub, common)  # fetch, feeds, watch
+    add_commands(sub, common, budget)  # fetch, feeds, watch
     from crosscheck.cli_timeline import add_timeline
 
     add_timeline(sub, common)  # timeline summary

@@ -14,15 +14,15 @@ EXIT_OK, EXIT_USAGE, EXIT_SOME_REJECTED, EXIT_NOTHING = 0, 2, 3, 4
 EXTRA_HINT = "the web commands need the 'fetch' extra: pip install 'crosscheck[fetch]'"
 
 
-def add_commands(sub, common: argparse.ArgumentParser) -> None:
-    """Register fetch, feeds and watch on the CLI's subparsers."""
+def add_commands(sub, common: argparse.ArgumentParser, budget: argparse.ArgumentParser) -> None:
+    """Register fetch, feeds and watch on the CLI's subparsers (``budget``: ``--memory-budget``)."""
     from dataclasses import asdict
 
     from crosscheck.politeness import Politeness
 
     P = asdict(Politeness())
 
-    web = argparse.ArgumentParser(add_help=False)
+    web = argparse.ArgumentParser(add_help=False, parents=[budget])
     web.add_argument("--out", default=None, help="also write storyline.json and report.html into this folder")
     web.add_argument("--incremental", action="store_true", help="link and verify new articles into the stored storyline instead of rebuilding it (see crosscheck ingest --incremental)")
     web.add_argument("--outlets", default=None, help="JSON file mapping domain -> outlet name (extends the built-in table)")
@@ -73,10 +73,13 @@ def _setup(args, reporter):
         return None
     politeness = Politeness(rate_per_host=max(0.0, args.rate), concurrency_per_host=max(1, args.concurrency),
                             timeout_s=args.timeout, retries=max(0, args.retries), max_bytes=args.max_bytes)
+    # Never read back: a build at once returns its storyline anyway, and the files of an increment or of a
+    # build in parts are written from the store (``core.write_run_outputs``), never holding it whole
     options = CollectOptions(refresh=args.refresh, max_entries=getattr(args, "max_entries", None), outlets=outlets,
-                             read_back=not args.incremental)  # an increment's files are written from the store
+                             read_back=False)
     extra = {"outlets_file": args.outlets, "max_page_bytes": args.max_bytes}
-    return Fetcher(politeness), options, Settings(db_url=args.db, incremental=args.incremental, extra=extra)
+    return Fetcher(politeness), options, Settings(db_url=args.db, incremental=args.incremental, extra=extra,
+                                                  build_memory_mb=args.memory_budget)
 
 
 def _write_files(args, store, report) -> None:
