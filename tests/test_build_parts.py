@@ -204,7 +204,8 @@ def test_a_store_over_the_memory_budget_is_built_in_parts_and_says_why(stored, t
         assert _files(store, tmp_path / "planned") == asked
     said = [r.getMessage() for r in caplog.records if r.name == "crosscheck.build_parts"]
     assert said == ["a build at once of 10 stored articles would take about 21 MB, over the memory budget of 20 MB: "
-                    "building in parts of 2 articles (--build-parts N sets the size, --memory-budget 0 builds at once)"]
+                    "building in parts of 2 articles (--memory-budget 0 builds at once; run, ingest and build take "
+                    "--build-parts N for another size)"]
     db = tmp_path / "cli.db"
     shutil.copy(stored, db)
     assert main(["build", "--db", str(db), "--memory-budget", "20.2", "--out", str(tmp_path / "cli"), "-q"]) == 0

@@ -108,7 +108,7 @@ def build_in_parts(store: Store, settings: Settings = DEFAULT, *, errors: Sequen
     (a run's own) are stored with the first part, as a build stores them. ``why`` (the
     plan's reason, when the memory budget chose parts) is said first, one line."""
     if why:
-        log.warning("%s (--build-parts N sets the size, --memory-budget 0 builds at once)", why)
+        log.warning("%s (--memory-budget 0 builds at once; run, ingest and build take --build-parts N for another size)", why)
     size = max(1, settings.build_parts)
     order = store.build_order()
     parts = [order[k:k + size] for k in range(0, len(order), size)] or [[]]
