@@ -453,3 +453,55 @@ def test_blocks_and_few_views_held_verify_as_one_block(tmp_path, monkeypatch):
     assert _relations(blocked) == _relations(whole) and _verdicts(blocked) == _verdicts(whole)
     assert [(c.id, c.claims) for c in blocked.clusters] == [(c.id, c.claims) for c in whole.clusters]
     assert blocked.claims == whole.claims and blocked.outlet_profiles == whole.outlet_profiles
+
+
+def _outlet_counts(store: Store) -> tuple[dict, dict]:
+    """(kept outlet counts, the same counted here from the stored claims, their outlets and
+    their clusters' verdicts)."""
+    with store.engine.connect() as conn:
+        kept = {r[0]: tuple(r[1:]) for r in conn.execute(select(store.table("outlet_counts")))}
+        outlet = dict(conn.execute(select(store.table("claim_comparison").c.claim_id,
+                                          store.table("claim_comparison").c.outlet)).all())
+    st = store.load_storyline()
+    alone = {c.id for c in st.clusters if c.verdict.independent_sources <= 1 and c.verdict.status != "contested"}
+    counted: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c in st.claims:
+        n = counted[outlet[c.id]]
+        n[0] += 1
+        n[1] += c.attribution_kind == "outlet"
+        n[2] += c.attribution_kind == "sources"
+        n[3] += c.cluster in alone
+    profiles = {p.outlet: (p.claims, p.sole_source) for p in st.outlet_profiles if p.claims}
+    assert profiles == {o: (n[0], n[3]) for o, n in kept.items()}  # the profiles shown are made of them
+    return kept, {o: tuple(n) for o, n in counted.items()}
+
+
+def test_kept_outlet_counts_follow_saves_and_increments_and_fill_an_older_store(tmp_path):
+    """Migration 10: an increment rewrites the profiles of the outlets it touches from
+    counts kept by outlet, adding what it changed (its claims; the claims of the clusters
+    it rewrote that stand alone, less those that did before), instead of counting each
+    outlet's stored claims again (a feed of ten outlets: a tenth of the store per outlet,
+    per update). The kept counts must equal a count of the stored claims after a build,
+    after an increment and when an older store is upgraded."""
+    base, new = _split(tmp_path, FILES[-2:])
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        process([base], store)
+        kept, counted = _outlet_counts(store)
+        assert kept == counted and len(kept) >= 3 and any(n[3] for n in kept.values())
+        assert any(n[0] > n[3] for n in kept.values())  # some of an outlet's claims do not stand alone
+        docs = ingest([new], DEFAULT, store.known_hashes())
+        added = store_documents(docs.documents, store, DEFAULT).added
+        assert link_new_articles(store, added, verify=True).verification["mode"] == "incremental"
+        kept_after, counted_after = _outlet_counts(store)
+        assert kept_after == counted_after and kept_after != kept
+        assert any(kept_after[o][3] != kept[o][3] for o in kept)  # the increment changed who stands alone
+        with store.engine.begin() as conn:  # as a store saved before migration 10
+            conn.execute(text("DROP TABLE outlet_counts"))
+            conn.execute(text("DELETE FROM schema_migrations WHERE id = 10"))
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        assert store.applied_migrations == [10]
+        assert _outlet_counts(store) == (counted_after, counted_after)
+        with store.engine.connect() as conn:  # the members of the clusters an increment rewrites, by index
+            plan = " ".join(str(r[-1]) for r in conn.execute(text(
+                "EXPLAIN QUERY PLAN SELECT count(*) FROM storyline_claims WHERE cluster IN ('a', 'b')")))
+        assert "ix_storyline_claims_cluster" in plan

@@ -399,6 +399,13 @@ def _m9_term_counts(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_storyline_articles_outlet ON storyline_articles (outlet)"))
 
 
+def _m10_outlet_counts(conn: Connection) -> None:
+    """What an outlet's profile is counted from, kept by outlet (``store_claims.create_outlet_counts_table``)."""
+    from crosscheck.store_claims import create_outlet_counts_table
+
+    create_outlet_counts_table(conn)
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -425,6 +432,8 @@ MIGRATIONS: list[Migration] = [
               _m8_lookup_tables),
     Migration(9, "incremental counts: stored claims per blocking term and per rarity word; "
                  "storyline articles by outlet", _m9_term_counts),
+    Migration(10, "incremental outlet profiles: claims, own voice, unnamed sources and claims standing alone, "
+                  "per outlet", _m10_outlet_counts),
 ]
 
 

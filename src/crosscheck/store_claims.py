@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimCluster, ClaimKeys, OutletProfile, PartialDate, Relation, Storyline, Verdict
 from crosscheck.similarity import frozen
+from crosscheck.verdicts import stands_alone
 
 Row = dict[str, Any]
 IN_CHUNK = 500  # values per SQL IN (...)
@@ -36,7 +37,7 @@ def chunked(values: Iterable[Any]) -> Iterator[list[Any]]:
 VERIFICATION_TABLES = ("storyline_claims", "claim_relations", "claim_clusters", "verdicts", "outlet_profiles")
 # Added by migration 6: what an increment compares new claims by (``verify_increment``);
 # written with the storyline, never loaded with it.
-COMPARISON_TABLES = ("claim_comparison", "claim_terms", "relation_ends", "claim_term_counts")
+COMPARISON_TABLES = ("claim_comparison", "claim_terms", "relation_ends", "claim_term_counts", "outlet_counts")
 _DETAIL = ("speakers", "lemmas", "objects", "numbers", "mentions", "places", "actors")
 
 
@@ -141,6 +142,44 @@ def create_term_counts_table(conn: Connection) -> None:
         "SELECT 'w:' || substr(term, 3), count(DISTINCT position) FROM claim_terms "
         "WHERE term LIKE 'a:%' OR term LIKE 't:%' GROUP BY substr(term, 3) "
         f"UNION ALL SELECT '{ALL_CLAIMS}', count(*) FROM claim_comparison"))
+
+
+# Per outlet of the stored claims (``claim_comparison.outlet``): its claims, those in its
+# own voice and from unnamed sources, and those whose cluster stands alone
+# (``verdicts.stands_alone``): what its profile is made of (``verdicts.outlet_profiles``).
+OUTLET_COUNTS_SQL = (
+    "SELECT cc.outlet, count(*), "
+    "sum(CASE WHEN sc.attribution_kind = 'outlet' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN sc.attribution_kind = 'sources' THEN 1 ELSE 0 END), "
+    "sum(CASE WHEN vt.independent_sources <= 1 AND vt.status <> 'contested' THEN 1 ELSE 0 END) "
+    "FROM claim_comparison cc JOIN storyline_claims sc ON sc.position = cc.position "
+    "LEFT JOIN verdicts vt ON vt.subject_kind = 'cluster' AND vt.subject = sc.cluster GROUP BY cc.outlet")
+OUTLET_COUNTS = ("claims", "own", "unnamed", "alone")
+
+
+def create_outlet_counts_table(conn: Connection) -> None:
+    """Migration 10: ``OUTLET_COUNTS`` of each outlet, kept as claims are saved and
+    verified, so that an increment adds what it changed to a profile instead of counting
+    the outlet's claims again (a feed of ten outlets: a tenth of the store per outlet, per
+    update). Filled by ``OUTLET_COUNTS_SQL`` for a storyline stored before."""
+    md = MetaData()
+    Table("outlet_counts", md, Column("outlet", Text, primary_key=True),
+          *(Column(name, Integer, nullable=False) for name in OUTLET_COUNTS))
+    md.create_all(conn)
+    conn.execute(text(f"INSERT INTO outlet_counts (outlet, {', '.join(OUTLET_COUNTS)}) {OUTLET_COUNTS_SQL}"))
+
+
+def outlet_count_rows(st: Storyline, keys: Sequence[ClaimKeys]) -> Iterator[Row]:
+    """``outlet_counts`` of a storyline whose claims have comparison ``keys`` (none: none)."""
+    alone = {c.id for c in st.clusters if stands_alone(c.verdict)}
+    counts: dict[str, list[int]] = {}
+    for c, k in zip(st.claims, keys):
+        n = counts.setdefault(k.outlet, [0, 0, 0, 0])
+        n[0] += 1
+        n[1] += c.attribution_kind == "outlet"
+        n[2] += c.attribution_kind == "sources"
+        n[3] += c.cluster in alone
+    return ({"outlet": outlet, **dict(zip(OUTLET_COUNTS, n))} for outlet, n in sorted(counts.items()))
 
 
 def comparison_row(position: int, claim: Claim, k: ClaimKeys) -> Row:
@@ -302,6 +341,7 @@ def verification_rows(st: Storyline) -> dict[str, Iterator[Row]]:
     out["claim_terms"] = (row for i, k in enumerate(keys) for row in term_rows(i, k))
     out["relation_ends"] = (row for i, r in enumerate(st.relations) for row in relation_end_rows(i, r))
     out["claim_term_counts"] = term_count_rows(keys)
+    out["outlet_counts"] = outlet_count_rows(st, keys)
     return out
 
 

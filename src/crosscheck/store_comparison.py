@@ -13,15 +13,15 @@ import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from importlib import import_module
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
 from crosscheck.store_claims import (
-    ALL_CLAIMS, chunked, claim_from, claim_row, cluster_row, comparison_row, keys_from, kept_counts,
+    ALL_CLAIMS, OUTLET_COUNTS, chunked, claim_from, claim_row, cluster_row, comparison_row, keys_from, kept_counts,
     relation_end_rows, relation_from, relation_row, term_rows, verdict_row,
 )
 from crosscheck.verdicts import share
@@ -192,6 +192,7 @@ def write(store: Store, change: ComparisonWrite) -> int:
     t = store.table
     with store.engine.begin() as conn:
         db = ComparisonStore(store, conn)
+        before = _standing_alone(db, _rewritten_clusters(change))  # what their stored claims counted so far
         sc, cc = t("storyline_claims"), t("claim_comparison")
         if change.claims:
             conn.execute(insert(sc), [{**claim_row(c), "article_id": c.article, "position": p}
@@ -215,20 +216,64 @@ def write(store: Store, change: ComparisonWrite) -> int:
         for old, new in change.renamed_events.items():
             cl = t("claim_clusters")
             conn.execute(update(cl).where(cl.c.event == old).values(event=new))
+        counts = _claim_counts(change.claims)
+        for outlet, n in _standing_alone(db, [c[1] for c in change.clusters]).items():
+            counts.setdefault(outlet, [0, 0, 0, 0])[3] += n
+        for outlet, n in before.items():
+            counts.setdefault(outlet, [0, 0, 0, 0])[3] -= n
+        _add_counts(conn, t("outlet_counts"), {o: dict(zip(OUTLET_COUNTS, n)) for o, n in counts.items() if any(n)})
         return _write_profiles(conn, db, change.outlets)
 
 
-def _add_counts(conn: Connection, table, counts: Counter) -> None:
-    """Add the new claims' terms to the kept counts: one upsert per term (ON CONFLICT, in
-    SQLite and PostgreSQL alike), so two increments writing at once cannot lose a count."""
+def _add_counts(conn: Connection, table, counts: Mapping[str, Mapping[str, int] | int]) -> None:
+    """Add to kept counts (the new claims' terms, or what an increment changed of an
+    outlet's counts): one upsert per key (ON CONFLICT, in SQLite and PostgreSQL alike), so
+    two increments writing at once cannot lose a count. ``counts``: key -> the number to
+    add to the table's one count, or {column: number} for several."""
     if not counts:
         return
+    key = table.primary_key.columns[0]
     dialect = "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
     stmt = import_module(f"sqlalchemy.dialects.{dialect}").insert(table)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.term],
-                                      set_={"claims": table.c.claims + stmt.excluded.claims})
+    added = [c for c in table.c if c is not key]
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c.name: c + stmt.excluded[c.name] for c in added})
     for chunk in chunked(counts):
-        conn.execute(stmt, [{"term": term, "claims": counts[term]} for term in chunk])
+        conn.execute(stmt, [{key.name: k, **(n if isinstance(n, Mapping) else {added[0].name: n})}
+                            for k, n in ((k, counts[k]) for k in chunk)])
+
+
+def _claim_counts(claims: Sequence[tuple[int, Claim, ClaimKeys]]) -> dict[str, list[int]]:
+    """``OUTLET_COUNTS`` of the new claims by outlet, none standing alone yet (``write``
+    adds those of the clusters it wrote)."""
+    out: dict[str, list[int]] = {}
+    for _p, c, k in claims:
+        n = out.setdefault(k.outlet, [0, 0, 0, 0])
+        n[0] += 1
+        n[1] += c.attribution_kind == "outlet"
+        n[2] += c.attribution_kind == "sources"
+    return out
+
+
+def _rewritten_clusters(change: ComparisonWrite) -> set[str]:
+    """The stored clusters a change drops or rewrites (their verdicts go with them)."""
+    return set(change.drop_clusters) | {v.subject for v, kind in change.verdicts if kind == "cluster"}
+
+
+def _standing_alone(db: ComparisonStore, cluster_ids: Iterable[str]) -> Counter:
+    """Stored claims per outlet whose cluster, one of ``cluster_ids``, stands alone
+    (``verdicts.stands_alone``): read by the claims' cluster index, so an increment counts
+    the members of the clusters it touches, not an outlet's claims."""
+    sc, cc, vt = db.t("storyline_claims"), db.t("claim_comparison"), db.t("verdicts")
+    stmt = (select(cc.c.outlet, func.count())
+            .select_from(sc.join(cc, cc.c.position == sc.c.position).join(
+                vt, and_(vt.c.subject_kind == "cluster", vt.c.subject == sc.c.cluster)))
+            .where(sc.c.cluster.in_(bindparam("ids", expanding=True)), vt.c.independent_sources <= 1,
+                   vt.c.status != "contested")
+            .group_by(cc.c.outlet))
+    out: Counter = Counter()
+    for chunk in chunked(cluster_ids):
+        out.update(dict(db.conn.execute(stmt, {"ids": chunk}).all()))
+    return out
 
 
 def _write_relations(conn: Connection, db: ComparisonStore, relations: Sequence[Relation]) -> None:
@@ -245,7 +290,7 @@ def _write_clusters(conn: Connection, db: ComparisonStore, change: ComparisonWri
     cl, vt = db.t("claim_clusters"), db.t("verdicts")
     for chunk in chunked(change.drop_clusters):
         conn.execute(delete(cl).where(cl.c.id.in_(chunk)))
-    gone_clusters = set(change.drop_clusters) | {v.subject for v, kind in change.verdicts if kind == "cluster"}
+    gone_clusters = _rewritten_clusters(change)
     for chunk in chunked(gone_clusters):
         conn.execute(delete(vt).where(and_(vt.c.subject_kind == "cluster", vt.c.subject.in_(chunk))))
     gone_events = set(change.drop_event_verdicts) | {v.subject for v, kind in change.verdicts if kind == "event"}
@@ -261,28 +306,21 @@ def _write_clusters(conn: Connection, db: ComparisonStore, change: ComparisonWri
 
 
 def _write_profiles(conn: Connection, db: ComparisonStore, outlets: set[str]) -> int:
-    """Recompute the outlet profiles of ``outlets`` from the stored claims and cluster
-    verdicts (as ``verdicts.outlet_profiles`` counts them): their rows are replaced, new
-    ones go last (a storyline lists its profiles by outlet name: ``store_claims``)."""
+    """Rewrite the outlet profiles of ``outlets`` from their kept counts (``outlet_counts``,
+    as ``verdicts.outlet_profiles`` counts them) and their stored articles (by index): their
+    rows are replaced, new ones go last (a storyline lists its profiles by outlet name:
+    ``store_claims``)."""
     if not outlets:
         return 0
-    prof, sc, cc, vt, arts = (db.t(n) for n in ("outlet_profiles", "storyline_claims", "claim_comparison",
-                                                  "verdicts", "storyline_articles"))
-    solo = and_(vt.c.independent_sources <= 1, vt.c.status != "contested")
+    prof, oc, arts = db.t("outlet_profiles"), db.t("outlet_counts"), db.t("storyline_articles")
+    kept = {row[0]: row[1:] for row in db.rows_in(oc.name, ("outlet", *OUTLET_COUNTS), "outlet", outlets)}
     old = db.lookup("outlet_profiles", "outlet", "position", outlets)
     nxt = db.next_position("outlet_profiles")
     rows = []
     for outlet in sorted(outlets):
-        n, own, unnamed, alone = conn.execute(
-            select(func.count(), func.sum(case((sc.c.attribution_kind == "outlet", 1), else_=0)),
-                   func.sum(case((sc.c.attribution_kind == "sources", 1), else_=0)),
-                   func.sum(case((solo, 1), else_=0)))
-            .select_from(cc.join(sc, sc.c.position == cc.c.position).outerjoin(
-                vt, and_(vt.c.subject_kind == "cluster", vt.c.subject == sc.c.cluster)))
-            .where(cc.c.outlet == outlet)).one()
+        n, own, unnamed, alone = kept.get(outlet, (0, 0, 0, 0))
         n_articles = conn.execute(select(func.count()).select_from(arts).where(
             (arts.c.outlet == outlet) | (arts.c.outlet.is_(None) & (arts.c.article_id == outlet)))).scalar() or 0
-        own, unnamed, alone = own or 0, unnamed or 0, alone or 0
         position = old.get(outlet)
         if position is None:
             position, nxt = nxt, nxt + 1

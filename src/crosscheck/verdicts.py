@@ -119,7 +119,7 @@ def event_verdicts(
 
 def outlet_profiles(views: Sequence[ClaimView], clusters: Sequence[ClaimCluster], articles: Sequence[ArticleSummary]) -> list[OutletProfile]:
     """Per outlet: own voice vs attributed, unnamed sources, how often it stands alone."""
-    solo = {cid for c in clusters if c.verdict.independent_sources <= 1 and c.verdict.status != "contested" for cid in c.claims}
+    solo = {cid for c in clusters if stands_alone(c.verdict) for cid in c.claims}
     by_outlet: dict[str, list[ClaimView]] = defaultdict(list)
     for v in views:
         by_outlet[v.outlet].append(v)
@@ -136,6 +136,12 @@ def outlet_profiles(views: Sequence[ClaimView], clusters: Sequence[ClaimCluster]
         out.append(OutletProfile(outlet, n_articles.get(outlet, 0), n, share(own, n), share(n - own, n),
                                  share(unnamed, n), alone, share(alone, n)))
     return out
+
+
+def stands_alone(v: Verdict) -> bool:
+    """A cluster's claims stand alone (an outlet profile's ``sole_source``): one independent
+    origin and no dispute. ``store_comparison.SOLE_SQL`` says the same in SQL."""
+    return v.independent_sources <= 1 and v.status != "contested"
 
 
 def share(k: int, n: int) -> float:
