@@ -13,8 +13,8 @@ K`` outlets in turn (the stored articles' and claims' outlet, and the kept count
 again), then, in the same run:
 
 - baseline: the K profiles' counts taken from the stored claims and their clusters'
-  verdicts (``store_claims.OUTLET_COUNTS_SQL`` for those outlets: what each update did
-  before migration 10);
+  verdicts, one query per outlet (``store_claims.OUTLET_COUNTS_SQL`` for that outlet: what
+  each update did before migration 10);
 - kept: the K profiles rewritten as an increment now does (``store_comparison
   ._write_profiles``: the kept counts, and each outlet's articles counted by index),
   in a transaction rolled back;
@@ -89,10 +89,10 @@ def run(db: Path, k: int, repeat: int) -> dict:
             _few_outlets(conn, k)
             claims = conn.execute(text("SELECT count(*) FROM claim_comparison")).scalar()
             articles = conn.execute(text("SELECT count(*) FROM storyline_articles")).scalar()
-        recount = OUTLET_COUNTS_SQL.replace("GROUP BY", "WHERE cc.outlet IN (%s) GROUP BY" % ", ".join(
-            f"'{o}'" for o in sorted(outlets)))
-        with store.engine.connect() as conn:
-            base_s, counted = _timed(lambda: {r[0]: tuple(r[1:]) for r in conn.execute(text(recount))}, repeat)
+        recount = text(OUTLET_COUNTS_SQL.replace("GROUP BY", "WHERE cc.outlet = :outlet GROUP BY"))
+        with store.engine.connect() as conn:  # one query per outlet, as each update did
+            base_s, counted = _timed(lambda: {r[0]: tuple(r[1:]) for o in sorted(outlets)
+                                              for r in conn.execute(recount, {"outlet": o})}, repeat)
             kept = {r[0]: tuple(r[1:]) for r in conn.execute(text("SELECT * FROM outlet_counts"))}
 
         def rewrite() -> int:
