@@ -188,7 +188,9 @@ class ComparisonWrite:
 
 
 def write(store: Store, change: ComparisonWrite) -> int:
-    """Apply ``change`` in one transaction; returns the number of outlet profiles recomputed."""
+    """Apply ``change`` in one transaction; returns the number of outlet profiles recomputed.
+    The kept outlet counts (migration 10) take the new claims, and for the clusters the
+    change rewrites, their claims standing alone after it less those that did before."""
     t = store.table
     with store.engine.begin() as conn:
         db = ComparisonStore(store, conn)

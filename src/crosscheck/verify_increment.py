@@ -29,7 +29,9 @@ the clusters, verdicts and outlet profiles they touch:
    stored claims an upload holds do not grow with the store, and the result is the same.
 6. Verdicts recomputed from everything stored for every touched cluster (all its members
    and relations), for the events the increment linked into or a new contradiction
-   touches, and the profiles of the outlets whose claims are in them; one transaction.
+   touches, and the profiles of the outlets whose claims are in them, from counts kept by
+   outlet (``store_comparison.write``: what the increment changed is added to them, so an
+   outlet's stored claims are not counted again); one transaction.
 
 What may differ from a build: a build visits claims in article order over the whole
 corpus, an increment visits the new claims after the stored ones, and stored relations
