@@ -82,9 +82,15 @@ def ingest(
     for f in files:
         candidates.extend(_read_file(f, settings, result.errors))
     _assign_ids(candidates)
-    _drop_exact(candidates, known_hashes or {}, result)
+    _drop_exact(candidates, _known(known_hashes), result)
     result.duplicates.extend(near_duplicates(result.documents, settings, stored))
     return result
+
+
+def _known(known_hashes: Mapping[str, str] | None) -> Mapping[str, str]:
+    """``known_hashes``, or none. Not ``known_hashes or {}``: the truth of a store's lazy
+    mapping (``Store.hashes``) is its length, a count of every stored article per ingest."""
+    return {} if known_hashes is None else known_hashes
 
 
 def ingest_documents(
@@ -96,7 +102,7 @@ def ingest_documents(
     """Documents read elsewhere (fetched pages), ids already set: the same exact and
     near-duplicate checks that files get, in the order given."""
     result = IngestResult()
-    _drop_exact([_Candidate(Path(d.path), d.id, "", d) for d in documents], known_hashes or {}, result)
+    _drop_exact([_Candidate(Path(d.path), d.id, "", d) for d in documents], _known(known_hashes), result)
     result.duplicates.extend(near_duplicates(result.documents, settings, stored))
     return result
 

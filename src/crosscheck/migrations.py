@@ -406,6 +406,14 @@ def _m10_outlet_counts(conn: Connection) -> None:
     create_outlet_counts_table(conn)
 
 
+def _m11_update_indexes(conn: Connection) -> None:
+    """Indexes an update finds rows by: the claim clusters of an event it renamed, and the
+    profile of an outlet it rewrites. Without them each was a scan of the whole table per
+    renamed event and per update (found by ``tests/test_increment_plans.py``)."""
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_claim_clusters_event ON claim_clusters (event)"))
+    conn.execute(text("CREATE INDEX IF NOT EXISTS ix_outlet_profiles_outlet ON outlet_profiles (outlet)"))
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -434,6 +442,7 @@ MIGRATIONS: list[Migration] = [
                  "storyline articles by outlet", _m9_term_counts),
     Migration(10, "incremental outlet profiles: claims, own voice, unnamed sources and claims standing alone, "
                   "per outlet", _m10_outlet_counts),
+    Migration(11, "update lookups: claim clusters by event, outlet profiles by outlet", _m11_update_indexes),
 ]
 
 
