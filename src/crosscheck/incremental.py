@@ -56,6 +56,7 @@ from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
 from crosscheck.store_claims import chunked
 from crosscheck.store_comparison import ComparisonStore
+from crosscheck.store_counts import kept_rows
 from crosscheck.store_rows import form_words
 from crosscheck.storyline import attach_entity_ids, summarize_article
 from crosscheck.verify import CrossSourceVerifier
@@ -353,8 +354,8 @@ class _EventIndex:
 def _weights(conn, db: ComparisonStore, named: set[str], mentions: list[EventMention]) -> dict[str, float]:
     """``link.entity_weights`` over every stored and new mention, for the entities the
     scored mentions name (the others are never looked up): counted by index."""
-    links, me = db.t("event_mention_links"), db.t("mention_entities")
-    n = (conn.execute(select(func.count()).select_from(links)).scalar() or 0) + len(mentions)
+    me = db.t("mention_entities")
+    n = kept_rows(conn, db.t("row_counts"), ["event_mention_links"])["event_mention_links"] + len(mentions)
     counts: Counter = Counter()
     for chunk in chunked(named):
         counts.update(dict(conn.execute(select(me.c.entity_id, func.count()).where(me.c.entity_id.in_(chunk))

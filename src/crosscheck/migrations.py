@@ -414,6 +414,13 @@ def _m11_update_indexes(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS ix_outlet_profiles_outlet ON outlet_profiles (outlet)"))
 
 
+def _m12_row_counts(conn: Connection) -> None:
+    """Row counts of the storyline tables an update reports or weighs by (``store_counts``)."""
+    from crosscheck.store_counts import create_row_counts_table
+
+    create_row_counts_table(conn)
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -443,6 +450,7 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "incremental outlet profiles: claims, own voice, unnamed sources and claims standing alone, "
                   "per outlet", _m10_outlet_counts),
     Migration(11, "update lookups: claim clusters by event, outlet profiles by outlet", _m11_update_indexes),
+    Migration(12, "kept row counts: storyline articles, entities, events, event mention links", _m12_row_counts),
 ]
 
 

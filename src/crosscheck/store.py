@@ -15,6 +15,7 @@ blocks, actor ids) are JSON text. Partial dates are stored as their ISO string
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -27,6 +28,7 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
 from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
+from crosscheck.store_counts import COUNTED, add_counts, kept_rows
 from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, StoredVerification, verification_from
 from crosscheck.store_rows import (
     Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, storyline_rows, summary_from,
@@ -438,9 +440,13 @@ class Store:
             for name in reversed(STORYLINE_TABLES):
                 conn.execute(delete(self._t[name]))
             rows = storyline_rows(storyline, self._originals(conn, [a.id for a in storyline.articles]))
+            inserted: Counter = Counter()
             for name in STORYLINE_TABLES:  # in chunks: the rows of a large storyline are never all held
                 for chunk in chunks(rows[name], INSERT_CHUNK):
                     self._insert(conn, name, chunk)
+                    inserted[name] += len(chunk)
+            conn.execute(delete(self._t["row_counts"]))
+            add_counts(conn, self._t["row_counts"], {name: inserted[name] for name in COUNTED})
 
     def update_storyline(self, *, remove_events: Sequence[str], events: Sequence[Event],
                          articles: Sequence[ArticleSummary], entities: Sequence[Entity],
@@ -465,8 +471,9 @@ class Store:
             originals = dict(conn.execute(select(arts.c.id, arts.c.original).where(arts.c.id.in_(ids))).all())
             rows = {name: list(made) for name, made in storyline_rows(part, originals).items()}
             drop = set(remove_events) | set(keyed["events"][1])
+            removed: Counter = Counter()  # rows deleted from the ``COUNTED`` tables (kept counts, migration 12)
             for name, col in (("event_mention_links", "event_id"), ("events", "id")):
-                conn.execute(delete(self._t[name]).where(self._t[name].c[col].in_(sorted(drop))))
+                removed[name] += conn.execute(delete(self._t[name]).where(self._t[name].c[col].in_(sorted(drop)))).rowcount
             for name, (col, keys) in keyed.items():
                 t = self._t[name]
                 old = dict(conn.execute(select(t.c[col], t.c.position).where(t.c[col].in_(keys))).all())
@@ -480,10 +487,12 @@ class Store:
                 conn.execute(delete(self._t[name]).where(self._t[name].c.entity_id.in_(replaced)))
             self._extend_entities(conn, rows, grown)
             for name in ("storyline_articles", "entities", "storyline_duplicates"):
-                conn.execute(delete(self._t[name]).where(self._t[name].c[keyed[name][0]].in_(keyed[name][1])))
+                removed[name] += conn.execute(
+                    delete(self._t[name]).where(self._t[name].c[keyed[name][0]].in_(keyed[name][1]))).rowcount
             for name in ("storyline_articles", "entities", "entity_aliases", "entity_refs", "events",
                          "event_mention_links", "storyline_duplicates", *LOOKUP_TABLES):
                 self._insert(conn, name, rows[name])
+            add_counts(conn, self._t["row_counts"], {name: len(rows[name]) - removed[name] for name in COUNTED})
 
     def _extend_entities(self, conn: Connection, rows: dict[str, list[Row]], extended: set[str]) -> None:
         """The rows of ``extended`` entities updated in place (deleting them would cascade to
@@ -507,10 +516,13 @@ class Store:
             return conn.execute(select(self._t["storyline"].c.id)).first() is not None
 
     def counts(self, *tables: str) -> dict[str, int]:
-        """Rows of each table (default: the stored storyline's articles, entities and events)."""
+        """Rows of each table (default: the stored storyline's articles, entities and events);
+        of ``store_counts.COUNTED`` tables their kept counts, not a count of every row."""
+        names = list(tables or ("storyline_articles", "entities", "events"))
         with self._engine.connect() as conn:
-            return {name: conn.execute(select(func.count()).select_from(self._t[name])).scalar() or 0
-                    for name in tables or ("storyline_articles", "entities", "events")}
+            kept = kept_rows(conn, self._t["row_counts"], [n for n in names if n in COUNTED])
+            return {name: kept[name] if name in kept else
+                    conn.execute(select(func.count()).select_from(self._t[name])).scalar() or 0 for name in names}
 
     def load_storyline(self, *, verification: bool = True) -> Storyline | None:
         """The last saved storyline, or None when none was saved; ``verification=False``:

@@ -12,14 +12,14 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from importlib import import_module
-from typing import Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from sqlalchemy import and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
+from crosscheck.store_counts import add_counts
 from crosscheck.store_claims import (
     ALL_CLAIMS, OUTLET_COUNTS, chunked, claim_from, claim_row, cluster_row, comparison_row, keys_from, kept_counts,
     relation_end_rows, relation_from, relation_row, term_rows, verdict_row,
@@ -208,7 +208,7 @@ def write(store: Store, change: ComparisonWrite) -> int:
             terms = [r for p, _c, k in change.claims for r in term_rows(p, k)]
             if terms:
                 conn.execute(insert(t("claim_terms")), terms)
-            _add_counts(conn, t("claim_term_counts"), kept_counts([k for _p, _c, k in change.claims]))
+            add_counts(conn, t("claim_term_counts"), kept_counts([k for _p, _c, k in change.claims]))
         for pos, (claim, keys) in change.origins.items():
             conn.execute(update(sc).where(sc.c.position == pos).values(
                 origin=claim.origin, origin_evidence=claim.origin_evidence))
@@ -228,25 +228,8 @@ def write(store: Store, change: ComparisonWrite) -> int:
             counts.setdefault(outlet, [0, 0, 0, 0])[3] += n
         for outlet, n in before.items():
             counts.setdefault(outlet, [0, 0, 0, 0])[3] -= n
-        _add_counts(conn, t("outlet_counts"), {o: dict(zip(OUTLET_COUNTS, n)) for o, n in counts.items() if any(n)})
+        add_counts(conn, t("outlet_counts"), {o: dict(zip(OUTLET_COUNTS, n)) for o, n in counts.items() if any(n)})
         return _write_profiles(conn, db, change.outlets)
-
-
-def _add_counts(conn: Connection, table, counts: Mapping[str, Mapping[str, int] | int]) -> None:
-    """Add to kept counts (the new claims' terms, or what an increment changed of an
-    outlet's counts): one upsert per key (ON CONFLICT, in SQLite and PostgreSQL alike), so
-    two increments writing at once cannot lose a count. ``counts``: key -> the number to
-    add to the table's one count, or {column: number} for several."""
-    if not counts:
-        return
-    key = table.primary_key.columns[0]
-    dialect = "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
-    stmt = import_module(f"sqlalchemy.dialects.{dialect}").insert(table)
-    added = [c for c in table.c if c is not key]
-    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c.name: c + stmt.excluded[c.name] for c in added})
-    for chunk in chunked(counts):
-        conn.execute(stmt, [{key.name: k, **(n if isinstance(n, Mapping) else {added[0].name: n})}
-                            for k, n in ((k, counts[k]) for k in chunk)])
 
 
 def _claim_counts(claims: Sequence[tuple[int, Claim, ClaimKeys]]) -> dict[str, list[int]]:

@@ -1,0 +1,53 @@
+"""Counts the store keeps instead of counting rows, and the upsert that keeps them.
+
+Why: SQL's ``count(*)`` reads every row (or every index entry) of a table, so a command
+that says "42,519 stored events" after adding one article, or weighs an entity by its
+share of all stored mentions, costs O(store) per update however little it changed. The
+row counts of the storyline tables an update reports or weighs by (``COUNTED``) are kept
+in ``row_counts`` (migration 12): a save writes them, an incremental update adds what it
+inserted less what it deleted, in its own transaction. ``add_counts`` is also how the
+kept claim-term and outlet counts grow (migrations 9 and 10).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Mapping
+
+from sqlalchemy import Column, Integer, MetaData, Table, Text, select, text
+from sqlalchemy.engine import Connection
+
+from crosscheck.store_claims import chunked
+
+COUNTED = ("storyline_articles", "entities", "events", "event_mention_links")
+
+
+def create_row_counts_table(conn: Connection) -> None:
+    """Migration 12: ``row_counts`` (table name -> rows), filled by counting a stored storyline once."""
+    md = MetaData()
+    Table("row_counts", md, Column("name", Text, primary_key=True), Column("rows", Integer, nullable=False))
+    md.create_all(conn)
+    for name in COUNTED:
+        conn.execute(text(f"INSERT INTO row_counts (name, rows) SELECT '{name}', count(*) FROM {name}"))
+
+
+def add_counts(conn: Connection, table: Table, counts: Mapping[str, Mapping[str, int] | int]) -> None:
+    """Add to kept counts: one upsert per key (ON CONFLICT, in SQLite and PostgreSQL
+    alike), so two updates writing at once cannot lose a count. ``counts``: key -> the
+    number to add to the table's one count, or {column: number} for several."""
+    if not counts:
+        return
+    key = table.primary_key.columns[0]
+    dialect = "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
+    stmt = import_module(f"sqlalchemy.dialects.{dialect}").insert(table)
+    added = [c for c in table.c if c is not key]
+    stmt = stmt.on_conflict_do_update(index_elements=[key], set_={c.name: c + stmt.excluded[c.name] for c in added})
+    for chunk in chunked(counts):
+        conn.execute(stmt, [{key.name: k, **(n if isinstance(n, Mapping) else {added[0].name: n})}
+                            for k, n in ((k, counts[k]) for k in chunk)])
+
+
+def kept_rows(conn: Connection, table: Table, names: list[str]) -> dict[str, int]:
+    """The kept row counts of ``names`` (each of ``COUNTED``)."""
+    found = dict(conn.execute(select(table.c.name, table.c.rows).where(table.c.name.in_(names))).all())
+    return {name: found.get(name, 0) for name in names}
