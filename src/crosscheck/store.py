@@ -28,8 +28,8 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
 from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
-from crosscheck.store_counts import COUNTED, add_counts, kept_rows
 from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, StoredVerification, verification_from
+from crosscheck.store_counts import COUNTED, add_counts, kept_rows
 from crosscheck.store_rows import (
     Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, storyline_rows, summary_from,
 )
