@@ -88,15 +88,36 @@ def test_an_article_read_before_any_dated_one_is_re_dated_when_they_arrive(tmp_p
     assert times["Monday, March 4"] == "2019-03-04"
 
 
+def _reasons(first, second) -> tuple[str, str]:
+    """a-ferry's date reason after the first batch and after the second."""
+    return tuple({a.id: a for a in r.storyline.articles}["a-ferry"].published_reason for r in (first, second))
+
+
 def test_a_date_whose_reason_alone_changes_is_rewritten_in_place(tmp_path):
-    [once] = _read(tmp_path / "once", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED, "c-post": LATER}])
-    first, second = _read(tmp_path / "two", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED}, {"c-post": LATER}])
-    assert second.redated == []  # 2019 stays the nearest year: not re-analysed
+    """c-post's 5 March is nearer to Monday, March 4 than b-gazette's 6 March: the year
+    stays 2019 (not re-analysed), and the reason, which names the nearest context date,
+    is rewritten."""
+    nearer = LATER.replace("8 March 2019", "5 March 2019").replace("on Friday", "on Tuesday")
+    [once] = _read(tmp_path / "once", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED, "c-post": nearer}])
+    first, second = _read(tmp_path / "two", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED}, {"c-post": nearer}])
+    assert second.redated == []
     assert _story(second) == _story(once)
-    reason = {a.id: a for a in second.storyline.articles}["a-ferry"].published_reason
-    assert "2019-03-08" in reason and reason != {a.id: a for a in first.storyline.articles}["a-ferry"].published_reason
+    before, reason = _reasons(first, second)
+    assert "nearest: 2019-03-06" in before and "nearest: 2019-03-05" in reason
     with Store(f"sqlite:///{tmp_path / 'two' / 'store.db'}") as store:
         assert store.load_record("a-ferry").published.reason == reason
+
+
+def test_a_context_date_farther_than_the_nearest_leaves_a_date_and_its_reason_as_they_were(tmp_path):
+    """c-post's 8 March is farther from Monday, March 4 than b-gazette's 6 March: nothing
+    of a-ferry's date changes, its reason included (it names the nearest context date, not
+    every one: listing them all made each such reason grow with the store's dates and be
+    rewritten with each new one)."""
+    [once] = _read(tmp_path / "once", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED, "c-post": LATER}])
+    first, second = _read(tmp_path / "two", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED}, {"c-post": LATER}])
+    assert second.redated == [] and _story(second) == _story(once)
+    before, after = _reasons(first, second)
+    assert before == after and "nearest: 2019-03-06" in after and "2019-03-08" not in after
 
 
 def test_an_incremental_update_rebuilds_when_stored_articles_are_re_dated(tmp_path, at_once):

@@ -233,12 +233,16 @@ def _gap_days(d: PartialDate, ctx: list[PartialDate]) -> int:
     return min(abs((d.first_day() - c.first_day()).days) for c in ctx)
 
 
-def _nearest(cands: list[int], month: int, day: int, ctx: list[PartialDate]) -> int:
-    def dist(y: int) -> int:
+def _nearest(cands: list[int], month: int, day: int, ctx: list[PartialDate]) -> tuple[int, PartialDate]:
+    """The candidate year whose date is closest to a context date, and that context date
+    (the evidence a reason shows: naming every context date made the reason grow with
+    the store's dates, and change, so be rewritten, with each new one)."""
+    def near(y: int) -> tuple[int, str, PartialDate]:
         d = dt.date(y, month, min(day, 28))
-        return min(abs((d - c.first_day()).days) for c in ctx)
+        return min((abs((d - c.first_day()).days), c.iso(), c) for c in ctx)
 
-    return min(cands, key=lambda y: (dist(y), y))
+    y = min(cands, key=lambda y: (near(y)[0], y))
+    return y, near(y)[2]
 
 
 def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month: int,
@@ -251,9 +255,8 @@ def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month
     if len(cands) == 1:
         return cands[0]
     if ctx:
-        y = _nearest(cands, month, day, ctx)
-        shown = ", ".join(sorted({str(c) for c in ctx}))
-        why.append(f"{y} is closest to {_NEAR} ({shown})")
+        y, nearest = _nearest(cands, month, day, ctx)
+        why.append(f"{y} is closest to {_NEAR} (nearest: {nearest})")
         return y
     why.append(f"{_NONE} to choose among them (a weekday alone does not fix the year)")
     return None
