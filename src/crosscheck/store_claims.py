@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from itertools import chain
 from sys import intern
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Container, Iterable, Iterator, Mapping, Sequence
 
 from sqlalchemy import Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, select, text
 from sqlalchemy.engine import Connection
@@ -169,16 +169,23 @@ def create_outlet_counts_table(conn: Connection) -> None:
     conn.execute(text(f"INSERT INTO outlet_counts (outlet, {', '.join(OUTLET_COUNTS)}) {OUTLET_COUNTS_SQL}"))
 
 
-def outlet_count_rows(st: Storyline, keys: Sequence[ClaimKeys]) -> Iterator[Row]:
-    """``outlet_counts`` of a storyline whose claims have comparison ``keys`` (none: none)."""
-    alone = {c.id for c in st.clusters if stands_alone(c.verdict)}
+def outlet_counts(claims: Iterable[tuple[Claim, ClaimKeys]], alone: Container[str] = ()) -> dict[str, list[int]]:
+    """``OUTLET_COUNTS`` of ``claims`` by outlet; ``alone``: the ids of the clusters that
+    stand alone (none for an increment's new claims: ``store_comparison.write`` adds those
+    of the clusters it wrote)."""
     counts: dict[str, list[int]] = {}
-    for c, k in zip(st.claims, keys):
+    for c, k in claims:
         n = counts.setdefault(k.outlet, [0, 0, 0, 0])
         n[0] += 1
         n[1] += c.attribution_kind == "outlet"
         n[2] += c.attribution_kind == "sources"
         n[3] += c.cluster in alone
+    return counts
+
+
+def outlet_count_rows(st: Storyline, keys: Sequence[ClaimKeys]) -> Iterator[Row]:
+    """``outlet_counts`` of a storyline whose claims have comparison ``keys`` (none: none)."""
+    counts = outlet_counts(zip(st.claims, keys), {c.id for c in st.clusters if stands_alone(c.verdict)})
     return ({"outlet": outlet, **dict(zip(OUTLET_COUNTS, n))} for outlet, n in sorted(counts.items()))
 
 

@@ -19,11 +19,11 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.models import Claim, ClaimKeys, Relation, Verdict
 from crosscheck.store import Store
-from crosscheck.store_counts import add_counts
 from crosscheck.store_claims import (
     ALL_CLAIMS, OUTLET_COUNTS, chunked, claim_from, claim_row, cluster_row, comparison_row, keys_from, kept_counts,
-    relation_end_rows, relation_from, relation_row, term_rows, verdict_row,
+    outlet_counts, relation_end_rows, relation_from, relation_row, term_rows, verdict_row,
 )
+from crosscheck.store_counts import add_counts
 from crosscheck.verdicts import share
 
 
@@ -223,25 +223,13 @@ def write(store: Store, change: ComparisonWrite) -> int:
         for old, new in change.renamed_events.items():
             cl = t("claim_clusters")
             conn.execute(update(cl).where(cl.c.event == old).values(event=new))
-        counts = _claim_counts(change.claims)
+        counts = outlet_counts((c, k) for _p, c, k in change.claims)  # none standing alone yet
         for outlet, n in _standing_alone(db, [c[1] for c in change.clusters]).items():
             counts.setdefault(outlet, [0, 0, 0, 0])[3] += n
         for outlet, n in before.items():
             counts.setdefault(outlet, [0, 0, 0, 0])[3] -= n
         add_counts(conn, t("outlet_counts"), {o: dict(zip(OUTLET_COUNTS, n)) for o, n in counts.items() if any(n)})
         return _write_profiles(conn, db, change.outlets)
-
-
-def _claim_counts(claims: Sequence[tuple[int, Claim, ClaimKeys]]) -> dict[str, list[int]]:
-    """``OUTLET_COUNTS`` of the new claims by outlet, none standing alone yet (``write``
-    adds those of the clusters it wrote)."""
-    out: dict[str, list[int]] = {}
-    for _p, c, k in claims:
-        n = out.setdefault(k.outlet, [0, 0, 0, 0])
-        n[0] += 1
-        n[1] += c.attribution_kind == "outlet"
-        n[2] += c.attribution_kind == "sources"
-    return out
 
 
 def _rewritten_clusters(change: ComparisonWrite) -> set[str]:

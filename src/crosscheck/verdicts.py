@@ -140,7 +140,8 @@ def outlet_profiles(views: Sequence[ClaimView], clusters: Sequence[ClaimCluster]
 
 def stands_alone(v: Verdict) -> bool:
     """A cluster's claims stand alone (an outlet profile's ``sole_source``): one independent
-    origin and no dispute. ``store_comparison.SOLE_SQL`` says the same in SQL."""
+    origin and no dispute. Said again in SQL by ``store_claims.OUTLET_COUNTS_SQL`` and
+    ``store_comparison._standing_alone``."""
     return v.independent_sources <= 1 and v.status != "contested"
 
 
