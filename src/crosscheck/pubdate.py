@@ -241,8 +241,9 @@ def _nearest(cands: list[int], month: int, day: int, ctx: list[PartialDate]) -> 
         d = dt.date(y, month, min(day, 28))
         return min((abs((d - c.first_day()).days), c.iso(), c) for c in ctx)
 
-    y = min(cands, key=lambda y: (near(y)[0], y))
-    return y, near(y)[2]
+    # each candidate's distance worked out once; ties go to the earlier year, as before
+    (_days, _iso, nearest), y = min(((near(y), y) for y in cands), key=lambda p: (p[0][0], p[1]))
+    return y, nearest
 
 
 def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month: int,
