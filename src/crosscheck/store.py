@@ -15,7 +15,6 @@ blocks, actor ids) are JSON text. Partial dates are stored as their ISO string
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -28,11 +27,12 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.migrations import apply_migrations
 from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
-from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES, StoredVerification, verification_from
-from crosscheck.store_counts import COUNTED, add_counts, kept_rows
+from crosscheck.store_claims import StoredVerification, verification_from
+from crosscheck.store_counts import COUNTED, kept_rows
 from crosscheck.store_rows import (
-    Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, storyline_rows, summary_from,
+    Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, summary_from,
 )
+from crosscheck.store_storyline import apply_update, replace_storyline
 from crosscheck.models import (
     ArticleRecord,
     ArticleSummary,
@@ -53,15 +53,7 @@ ARTICLE_CHILDREN = (
     "event_mentions", "claims", "duplicates",
 )
 SIGNATURE_TABLES = ("signature_bands", "article_signatures")  # derived from the text, signed after saving
-INSERT_CHUNK = 2_000  # rows per executemany when saving a storyline
 LOAD_CHUNK = 200  # articles whose rows are read together when loading records (SQL parameters per query)
-LOOKUP_TABLES = ("entity_words", "mention_entities")  # indexes for increments (migration 8), not read back
-# Storyline tables in insertion order (deleted in reverse: children first).
-STORYLINE_TABLES = (
-    "storyline", "storyline_articles", "entities", "entity_aliases", "entity_refs",
-    "events", "event_mention_links", "input_errors", "storyline_duplicates",
-    *VERIFICATION_TABLES, *COMPARISON_TABLES, *LOOKUP_TABLES,
-)
 
 
 def _in_text_order(refs: list[EntityRef]) -> list[EntityRef]:
@@ -437,21 +429,14 @@ class Store:
     def save_storyline(self, storyline: Storyline) -> None:
         """Replace the stored storyline (entities, events, links, errors) in one transaction."""
         with self._engine.begin() as conn:
-            for name in reversed(STORYLINE_TABLES):
-                conn.execute(delete(self._t[name]))
-            rows = storyline_rows(storyline, self._originals(conn, [a.id for a in storyline.articles]))
-            inserted: Counter = Counter()
-            for name in STORYLINE_TABLES:  # in chunks: the rows of a large storyline are never all held
-                for chunk in chunks(rows[name], INSERT_CHUNK):
-                    self._insert(conn, name, chunk)
-                    inserted[name] += len(chunk)
-            conn.execute(delete(self._t["row_counts"]))
-            add_counts(conn, self._t["row_counts"], {name: inserted[name] for name in COUNTED})
+            replace_storyline(conn, self._t, self._insert, storyline,
+                              self._originals(conn, [a.id for a in storyline.articles]))
 
     def update_storyline(self, *, remove_events: Sequence[str], events: Sequence[Event],
                          articles: Sequence[ArticleSummary], entities: Sequence[Entity],
                          duplicates: Sequence[DuplicateRecord] = (), extended: Sequence[Entity] = ()) -> None:
-        """Apply an incremental change to the stored storyline in one transaction.
+        """Apply an incremental change to the stored storyline in one transaction
+        (``store_storyline.apply_update``).
 
         Drops the events in ``remove_events`` and writes ``events`` (new or recomputed);
         article summaries, entities and the new articles' duplicate records replace the
@@ -461,55 +446,9 @@ class Store:
         rewritten whole by every update). A replaced row keeps its position; a new one goes
         after the last. Everything else is left as it is (see ``crosscheck.incremental``).
         """
-        part = Storyline(list(articles), [*entities, *extended], list(events), duplicates=list(duplicates))
-        keyed = {"storyline_articles": ("article_id", [a.id for a in articles]),
-                 "entities": ("id", [e.id for e in entities]), "events": ("id", [e.id for e in events]),
-                 "storyline_duplicates": ("article", [d.article for d in duplicates])}
         with self._engine.begin() as conn:
-            arts = self._t["articles"]
-            ids = [a.id for a in articles]
-            originals = dict(conn.execute(select(arts.c.id, arts.c.original).where(arts.c.id.in_(ids))).all())
-            rows = {name: list(made) for name, made in storyline_rows(part, originals).items()}
-            drop = set(remove_events) | set(keyed["events"][1])
-            removed: Counter = Counter()  # rows deleted from the ``COUNTED`` tables (kept counts, migration 12)
-            for name, col in (("event_mention_links", "event_id"), ("events", "id")):
-                removed[name] += conn.execute(delete(self._t[name]).where(self._t[name].c[col].in_(sorted(drop)))).rowcount
-            for name, (col, keys) in keyed.items():
-                t = self._t[name]
-                old = dict(conn.execute(select(t.c[col], t.c.position).where(t.c[col].in_(keys))).all())
-                nxt = (conn.execute(select(func.max(t.c.position))).scalar() or 0) + 1
-                for i, row in enumerate(rows[name]):
-                    row["position"] = old.get(row[col], nxt + i)
-            conn.execute(delete(self._t["mention_entities"]).where(self._t["mention_entities"].c.event_id.in_(sorted(drop))))
-            grown = {e.id for e in extended}
-            for name in ("entity_aliases", "entity_refs", "entity_words"):
-                replaced = [*keyed["entities"][1], *(grown if name != "entity_refs" else ())]
-                conn.execute(delete(self._t[name]).where(self._t[name].c.entity_id.in_(replaced)))
-            self._extend_entities(conn, rows, grown)
-            for name in ("storyline_articles", "entities", "storyline_duplicates"):
-                removed[name] += conn.execute(
-                    delete(self._t[name]).where(self._t[name].c[keyed[name][0]].in_(keyed[name][1]))).rowcount
-            for name in ("storyline_articles", "entities", "entity_aliases", "entity_refs", "events",
-                         "event_mention_links", "storyline_duplicates", *LOOKUP_TABLES):
-                self._insert(conn, name, rows[name])
-            add_counts(conn, self._t["row_counts"], {name: len(rows[name]) - removed[name] for name in COUNTED})
-
-    def _extend_entities(self, conn: Connection, rows: dict[str, list[Row]], extended: set[str]) -> None:
-        """The rows of ``extended`` entities updated in place (deleting them would cascade to
-        their references) and their new references numbered after their stored ones (the
-        last position per entity, by its primary key)."""
-        if not extended:
-            return
-        ents, refs = self._t["entities"], self._t["entity_refs"]
-        for row in [r for r in rows["entities"] if r["id"] in extended]:
-            conn.execute(update(ents).where(ents.c.id == row["id"]).values(
-                name=row["name"], type=row["type"], articles=row["articles"]))
-        rows["entities"] = [r for r in rows["entities"] if r["id"] not in extended]
-        last = dict(conn.execute(select(refs.c.entity_id, func.max(refs.c.position)).where(
-            refs.c.entity_id.in_(sorted(extended))).group_by(refs.c.entity_id)).all())
-        for row in rows["entity_refs"]:
-            if row["entity_id"] in extended:
-                row["position"] += last.get(row["entity_id"], -1) + 1
+            apply_update(conn, self._t, self._insert, remove_events=remove_events, events=events,
+                         articles=articles, entities=entities, duplicates=duplicates, extended=extended)
 
     def has_storyline(self) -> bool:
         with self._engine.connect() as conn:
