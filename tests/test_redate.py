@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
+from sqlalchemy import text as sql
 
 from conftest import SAMPLE_CORPUS, SHARED, needs
 from crosscheck.clean import clean
@@ -24,7 +25,7 @@ from crosscheck.core import process
 from crosscheck.export import storyline_to_dict
 from crosscheck.ingest import ingest
 from crosscheck.models import PartialDate
-from crosscheck.pubdate import CONTEXT_MARKS, DateContext, finish_date, first_pass
+from crosscheck.pubdate import ANYWHERE, CONTEXT_MARKS, DateContext, finish_date, first_pass
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
 from crosscheck.timex import scan
@@ -120,6 +121,43 @@ def test_a_context_date_farther_than_the_nearest_leaves_a_date_and_its_reason_as
     assert before == after and "nearest: 2019-03-06" in after and "2019-03-08" not in after
 
 
+def test_a_stored_date_is_re_checked_only_by_a_new_date_in_its_windows(tmp_path):
+    """a-ferry's year is the one whose March 4 lies nearest a context date (b-gazette's
+    6 March 2019, two days): only a new date within two days of a candidate year's
+    March 4 could change it, so only such a date selects it for re-dating."""
+    [_] = _read(tmp_path, [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED}])
+    with Store(f"sqlite:///{tmp_path / 'store.db'}") as store:
+        windows = store.load_record("a-ferry").published.context_windows
+        assert (dt.date(2019, 3, 2), dt.date(2019, 3, 6)) in windows and len(windows) > 1
+        assert all((b - a).days == 4 for a, b in windows)
+        assert store.load_record("b-gazette").published.context_windows == ()  # stated
+        assert store.dated_within([dt.date(2019, 3, 8), dt.date(2020, 6, 1)]) == []
+        assert store.dated_within([dt.date(2019, 3, 8), dt.date(2019, 3, 5)]) == ["a-ferry"]
+        assert store.dated_within([dt.date(2013, 3, 4)]) == ["a-ferry"]  # another candidate year's March 4
+
+
+def test_a_store_saved_before_date_windows_re_checks_its_context_dates_once(tmp_path):
+    """Migration 13 gives each stored date whose reason carries a context mark a window of
+    every day (it cannot know better without reading the article again); the next new
+    date re-checks it, as before, and writes its real windows, so the one after does not."""
+    [_] = _read(tmp_path / "once", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED, "c-post": LATER}])
+    _read(tmp_path / "two", [{"a-ferry": WEEKDAY_ONLY, "b-gazette": STATED}])
+    url = f"sqlite:///{tmp_path / 'two' / 'store.db'}"
+    with Store(url) as store, store.engine.begin() as conn:  # as a store saved before migration 13
+        conn.execute(sql("DROP TABLE date_windows"))
+        conn.execute(sql("DELETE FROM schema_migrations WHERE id = 13"))
+    with Store(url) as store:
+        assert store.applied_migrations == [13]
+        assert store.load_record("a-ferry").published.context_windows == ANYWHERE
+        assert store.dated_within([dt.date(2019, 3, 8)]) == ["a-ferry"]
+        second = process([_write(tmp_path / "two" / "batch2", **{"c-post": LATER})], store)
+        assert second.redated == []  # re-checked; its date and reason stay
+        with Store(f"sqlite:///{tmp_path / 'once' / 'store.db'}") as once:
+            narrow = once.load_record("a-ferry").published.context_windows
+        assert store.load_record("a-ferry").published.context_windows == narrow != ANYWHERE
+        assert store.dated_within([dt.date(2019, 3, 9)]) == []
+
+
 def test_an_incremental_update_rebuilds_when_stored_articles_are_re_dated(tmp_path, at_once):
     first, second = _read(tmp_path, [{"a-ferry": WEEKDAY_ONLY}, {"b-gazette": STATED}],
                           replace(DEFAULT, incremental=True))
@@ -173,11 +211,26 @@ def _finished(client, job: dict, timeout: float = 120) -> dict:
 
 
 # --------------------------------------------------------------------------- the re-dating filter
-def _real_documents() -> list:
-    """Cleaned real articles (BBC news, the sample corpus), each with its time-expression scan."""
+# Fiction taking each step-3 branch that reads the context (real news rarely does: 3 of
+# the 65 real articles below): a weekday date with and without a year bound, a day-dated
+# past event, and a month-day date alone (which must not read it).
+BRANCHES = {
+    "weekday": WEEKDAY_ONLY,
+    "weekday-bound": WEEKDAY_ONLY.replace("met in Port Vell", "met in Port Vell, as they did in 2010,"),
+    "day-dated": ("Bridge closed\n\nThe council voted on March 3, 2005 to close the old bridge, and the "
+                  "works began the next week, officials said.\n"),
+    "month-day": ("Bridge reopens\n\nThe old bridge reopened on June 12 after repairs, officials said; "
+                  "it had been closed since March 3.\n"),
+}
+
+
+def _real_documents(fiction: Path) -> list:
+    """Cleaned real articles (BBC news, the sample corpus) and ``BRANCHES`` (written to
+    ``fiction``), each with its time-expression scan."""
     bbc = needs(SHARED / "benchmarks" / "bbc-news")
     paths = sorted(p for p in bbc.rglob("*.txt") if p.name != "README.TXT")
     picked = random.Random(7).sample(paths, 60) + (sorted(SAMPLE_CORPUS.iterdir()) if SAMPLE_CORPUS.exists() else [])
+    picked += sorted(_write(fiction, **BRANCHES).iterdir())
     docs = ingest(picked, DEFAULT, {}).documents
     out = []
     for d in docs:
@@ -187,19 +240,23 @@ def _real_documents() -> list:
 
 
 @pytest.fixture(scope="module")
-def real_documents() -> list:
-    return _real_documents()
+def real_documents(tmp_path_factory) -> list:
+    return _real_documents(tmp_path_factory.mktemp("fiction"))
 
 
-_DAYS = st.builds(lambda y, m, d: PartialDate(y, m, d), st.integers(1996, 2024), st.integers(1, 12),
-                  st.integers(1, 28))
+_DAYS = st.one_of(
+    st.builds(lambda y, m, d: PartialDate(y, m, d), st.integers(1996, 2024), st.integers(1, 12), st.integers(1, 28)),
+    st.builds(lambda y, m: PartialDate(y, m), st.integers(1996, 2024), st.integers(1, 12)),  # a folder's month
+)
 
 
 @hsettings(max_examples=25, deadline=None)
 @given(a=st.lists(_DAYS, max_size=4), b=st.lists(_DAYS, min_size=1, max_size=4))
 def test_only_dates_marked_as_context_dependent_change_with_the_context(real_documents, a, b):
-    """``core._redate`` re-checks only dates whose reason carries a context mark; this holds
-    only if every date that other context dates can move carries one."""
+    """``core._redate`` re-checks only dates with a window holding a new context date
+    (``PublicationDate.context_windows``), and a store saved before the windows marks
+    those whose reason carries a context mark: both hold only if every date that other
+    context dates can move (its value, reason or windows) says so."""
     today = dt.date.today()
     for src, cl, first, scanned in real_documents:
         if first[0] is not None:
@@ -208,3 +265,5 @@ def test_only_dates_marked_as_context_dependent_change_with_the_context(real_doc
         new = finish_date(src, cl, first, DateContext(tuple(a + b), today), list(scanned))
         if new != old:
             assert any(m in old.reason for m in CONTEXT_MARKS), (src.id, old.reason, new.reason)
+            assert any(lo <= d.first_day() <= hi for d in b for lo, hi in old.context_windows), \
+                (src.id, old.context_windows, b, old.reason, new.reason)

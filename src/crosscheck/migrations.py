@@ -421,6 +421,34 @@ def _m12_row_counts(conn: Connection) -> None:
     create_row_counts_table(conn)
 
 
+def _m13_date_windows(conn: Connection) -> None:
+    """Where a new stated corpus date could change each inferred publication date
+    (``PublicationDate.context_windows``: spans of ISO days), indexed by their last day:
+    re-dating finds the articles a new date can move by one index range, where it re-read
+    and re-dated every article whose date the context decided (2 % of a store, 5 ms each).
+    A child of its article, deleted and written with it (``Store._save_article``). A store
+    saved before gets, for each date whose reason carries a context mark, a span of every
+    day: such a date is re-checked at the next new date, as before, which writes its spans."""
+    from crosscheck.pubdate import ANYWHERE, CONTEXT_MARKS, INFERRED_METHODS
+
+    md = MetaData()
+    Table("date_windows", md, Column("article_id", String(200), primary_key=True),
+          Column("position", Integer, primary_key=True, autoincrement=False),
+          Column("first_day", String(10), nullable=False), Column("last_day", String(10), nullable=False),
+          Index("ix_date_windows_last_day", "last_day", "first_day", "article_id"))
+    md.create_all(conn)
+    assert not any(c in m for m in CONTEXT_MARKS for c in "%_\\")  # plain LIKE patterns
+    marked = " OR ".join(f"published_reason LIKE :m{i}" for i in range(len(CONTEXT_MARKS)))
+    methods = ", ".join(f":k{i}" for i in range(len(INFERRED_METHODS)))
+    [(first, last)] = ANYWHERE
+    conn.execute(text(f"INSERT INTO date_windows (article_id, position, first_day, last_day) "
+                      f"SELECT id, 0, :first, :last FROM articles WHERE published_method IN ({methods}) "
+                      f"AND ({marked})"),
+                 {"first": first.isoformat(), "last": last.isoformat(),
+                  **{f"m{i}": f"%{m}%" for i, m in enumerate(CONTEXT_MARKS)},
+                  **{f"k{i}": k for i, k in enumerate(INFERRED_METHODS)}})
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -451,6 +479,8 @@ MIGRATIONS: list[Migration] = [
                   "per outlet", _m10_outlet_counts),
     Migration(11, "update lookups: claim clusters by event, outlet profiles by outlet", _m11_update_indexes),
     Migration(12, "kept row counts: storyline articles, entities, events, event mention links", _m12_row_counts),
+    Migration(13, "publication-date windows: the days where a new stated date could change an inferred date",
+              _m13_date_windows),
 ]
 
 

@@ -217,6 +217,10 @@ class PublicationDate:
     reason: str = ""  # why this value (or why unknown)
     earliest: PartialDate | None = None  # bounds, when inferred
     latest: PartialDate | None = None
+    # Spans of days (first, last) in which a new stated corpus date could change this
+    # date; empty when none can (stated dates, and inferences the context did not decide).
+    # ``core._redate`` re-checks only the stored articles with a span holding a new date.
+    context_windows: tuple[tuple[_dt.date, _dt.date], ...] = ()
 
 
 # --------------------------------------------------------------------------- time

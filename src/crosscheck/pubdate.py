@@ -53,15 +53,19 @@ from crosscheck.clean import load_json
 from crosscheck.models import (CleanDocument, PartialDate, PublicationDate, SourceDocument,
                                TimeExpression)
 
-# What a reason says when the corpus context decided (or could have decided) the date:
-# the only dates that more context can change, so the only stored ones re-checked when
-# new stated dates arrive (``core._redate``). Every step-3 branch that reads the context
-# writes one of these (tests/test_redate.py checks it on real articles).
+# What a reason says when the corpus context decided (or could have decided) the date.
+# Every step-3 branch that reads the context writes one of these (tests/test_redate.py
+# checks it on real articles). Which new context dates could change such a date is said
+# exactly by its ``context_windows`` (what ``core._redate`` selects by); the marks find
+# the dates of a store saved before the windows were kept (migration 13).
 _NEAR = "the other articles' dates"
 _NONE = "no corpus dates"
 CONTEXT_MARKS = (_NEAR, _NONE)
 STATED_METHODS = ("metadata", "folder", "dateline")  # dates an article states itself: the context
 INFERRED_METHODS = ("inferred", "unknown")  # dates step 3 gave (or could not give): context may change them
+
+Windows = tuple[tuple[dt.date, dt.date], ...]  # ``PublicationDate.context_windows``
+ANYWHERE: Windows = ((dt.date.min, dt.date.max),)  # decided without context: any context date can change it
 
 _YEARLESS = re.compile(r"^XXXX-(\d{2})-(\d{2})$")
 _YEAR_MONTH = re.compile(r"^XXXX-(\d{2})$")
@@ -233,34 +237,44 @@ def _gap_days(d: PartialDate, ctx: list[PartialDate]) -> int:
     return min(abs((d.first_day() - c.first_day()).days) for c in ctx)
 
 
-def _nearest(cands: list[int], month: int, day: int, ctx: list[PartialDate]) -> tuple[int, PartialDate]:
-    """The candidate year whose date is closest to a context date, and that context date
-    (the evidence a reason shows: naming every context date made the reason grow with
-    the store's dates, and change, so be rewritten, with each new one)."""
+def _candidate_day(year: int, month: int, day: int) -> dt.date:
+    """The day a candidate year puts a month-day on, as distances are measured (29-31 as 28)."""
+    return dt.date(year, month, min(day, 28))
+
+
+def _nearest(cands: list[int], month: int, day: int, ctx: list[PartialDate]) -> tuple[int, PartialDate, int]:
+    """The candidate year whose date is closest to a context date, that context date (the
+    evidence a reason shows: naming every context date made the reason grow with the
+    store's dates, and change, so be rewritten, with each new one), and the distance in
+    days (a new context date farther than that from every candidate changes nothing)."""
     def near(y: int) -> tuple[int, str, PartialDate]:
-        d = dt.date(y, month, min(day, 28))
+        d = _candidate_day(y, month, day)
         return min((abs((d - c.first_day()).days), c.iso(), c) for c in ctx)
 
     # each candidate's distance worked out once; ties go to the earlier year, as before
-    (_days, _iso, nearest), y = min(((near(y), y) for y in cands), key=lambda p: (p[0][0], p[1]))
-    return y, nearest
+    (days, _iso, nearest), y = min(((near(y), y) for y in cands), key=lambda p: (p[0][0], p[1]))
+    return y, nearest, days
 
 
 def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month: int,
-                 day: int, why: list[str]) -> int | None:
-    """Pick one year among candidates, explaining each narrowing in ``why``."""
+                 day: int, why: list[str]) -> tuple[int | None, Windows]:
+    """Pick one year among candidates, explaining each narrowing in ``why``; and the days
+    where a new context date could change the pick (``PublicationDate.context_windows``):
+    within the chosen distance of a candidate's date (inclusive: a tie changes the date
+    named), anywhere when there was no context, nowhere when one candidate is left."""
     why.append("candidate years " + "/".join(map(str, cands)))
     if lb is not None and any(y >= lb for y in cands):
         cands = [y for y in cands if y >= lb]
         why.append(f"the text mentions {lb} as past, so ≥ {lb}: " + "/".join(map(str, cands)))
     if len(cands) == 1:
-        return cands[0]
+        return cands[0], ()
     if ctx:
-        y, nearest = _nearest(cands, month, day, ctx)
+        y, nearest, days = _nearest(cands, month, day, ctx)
         why.append(f"{y} is closest to {_NEAR} (nearest: {nearest})")
-        return y
+        gap = dt.timedelta(days=days)
+        return y, tuple((d - gap, d + gap) for d in (_candidate_day(c, month, day) for c in cands))
     why.append(f"{_NONE} to choose among them (a weekday alone does not fix the year)")
-    return None
+    return None, ANYWHERE
 
 
 def _infer(src: SourceDocument, cl: CleanDocument, ctx: Sequence[PartialDate], today: dt.date,
@@ -274,14 +288,14 @@ def _infer(src: SourceDocument, cl: CleanDocument, ctx: Sequence[PartialDate], t
     years = [m.t.date.year for m in past if m.t.date is not None and m.t.date.year <= today.year]
     lb = max(years) if years else None
     why: list[str] = []
-    year, anchor = _year(past, lb, ctx, today, why)
+    year, anchor, windows = _year(past, lb, ctx, today, why)
     if year is None:
         bound = _lower_bound(anchor, lb, today)
         if bound is not None:
             why.append(f"published on/after {bound}")
-        return _unknown(src, notes + why, bound)
+        return replace(_unknown(src, notes + why, bound), context_windows=windows)
     assumed = lb if anchor is None and not _has_full_date(past) else None
-    return _dated(src, cl, past, year, anchor, today, why, assumed)
+    return replace(_dated(src, cl, past, year, anchor, today, why, assumed), context_windows=windows)
 
 
 def _lower_bound(m: _Mention | None, lb: int | None, today: dt.date) -> PartialDate | None:
@@ -296,8 +310,9 @@ def _lower_bound(m: _Mention | None, lb: int | None, today: dt.date) -> PartialD
 
 
 def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: dt.date,
-          why: list[str]) -> tuple[int | None, _Mention | None]:
-    """Step 3a: the year, and the mention that fixed it (None when only context did)."""
+          why: list[str]) -> tuple[int | None, _Mention | None, Windows]:
+    """Step 3a: the year, the mention that fixed it (None when only context did), and the
+    days where a new context date could change either (``PublicationDate.context_windows``)."""
     lo = _tables()["min_year"]
     anchors = [m for m in past if m.month_day and m.t.weekday is not None]
     if anchors:
@@ -306,7 +321,8 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
         a = anchors[0]
         why.append(f"{a.t.text!r}: that weekday falls on {a.month_day[0]}/{a.month_day[1]} "
                    "only in some years")
-        return _choose_year(sorted(common), lb, ctx, *a.month_day, why), a
+        year, windows = _choose_year(sorted(common), lb, ctx, *a.month_day, why)
+        return year, a, windows
     # a day-dated past event ("on March 3, 2005") is usually recent news; month- or
     # year-dated ones ("in March 2003") are often background, so they only bound it
     dated = [m for m in past if m.t.date is not None and m.t.date.precision == "day"
@@ -314,14 +330,15 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
     if dated:
         m = max(dated, key=lambda x: (x.t.date.first_day(), x.t.start))
         gap = _tables()["max_context_gap_days"]
-        if ctx and _gap_days(m.t.date, ctx) <= gap:
+        if ctx and _gap_days(m.t.date, ctx) <= gap:  # more context dates can only come nearer
             why.append(f"year from the latest day-dated past event {m.t.text!r}, "
                        f"within {gap} days of {_NEAR}")
-            return m.t.date.year, m
+            return m.t.date.year, m, ()
         why.append(f"the latest day-dated past event {m.t.text!r} is only a lower bound: "
                    + (f"it is far from {_NEAR}" if ctx else
                       f"{_NONE} confirm it is recent news rather than background"))
-        return None, m
+        day, within = m.t.date.first_day(), dt.timedelta(days=gap)
+        return None, m, ((day - within, day + within),) if ctx else ANYWHERE
     yearless = [m for m in past if m.month_day]
     if yearless:
         # Guessing the year from the other articles would put a wrong date on every
@@ -329,9 +346,9 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
         m = max(yearless, key=lambda x: (x.month_day, x.t.start))
         why.append(f"the text dates events by month and day only ({m.t.text!r}) and never states "
                    f"the year (only that it is {lb or lo} or later)")
-        return None, None
+        return None, None, ()
     why.append("no weekday-dated or fully dated event in the text")
-    return None, None
+    return None, None, ()
 
 
 def _event_dates(past: list[_Mention], year: int, today: dt.date) -> list[tuple[PartialDate, _Mention]]:
@@ -480,9 +497,10 @@ def date_context(first: Sequence[FirstPass], context: Sequence[PartialDate], tod
 
 
 def reason_only(new: PublicationDate, old: PublicationDate) -> bool:
-    """Whether two dates of one article differ in their stated reason alone (the listed
-    corpus dates grew, the date did not move): nothing derived from the date changes."""
-    return replace(new, reason="") == replace(old, reason="")
+    """Whether two dates of one article differ in their stated reason (and the windows that
+    go with it) alone: a nearer context date was named, the date did not move, so nothing
+    derived from the date changes."""
+    return replace(new, reason="", context_windows=()) == replace(old, reason="", context_windows=())
 
 
 def finish_date(src: SourceDocument, cl: CleanDocument, first: FirstPass, dating: DateContext,

@@ -14,7 +14,9 @@ blocks, actor ids) are JSON text. Partial dates are stored as their ISO string
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from contextlib import contextmanager
 from functools import partial
@@ -30,7 +32,7 @@ from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
 from crosscheck.store_claims import StoredVerification, verification_from
 from crosscheck.store_counts import COUNTED, kept_rows
 from crosscheck.store_rows import (
-    Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, summary_from,
+    Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, summary_from, window_rows,
 )
 from crosscheck.store_storyline import apply_update, replace_storyline
 from crosscheck.models import (
@@ -50,7 +52,7 @@ from crosscheck.models import (
 # Child tables of ``articles`` in insertion order (deleted in reverse).
 ARTICLE_CHILDREN = (
     "removed_segments", "sentences", "entity_mentions", "time_expressions",
-    "event_mentions", "claims", "duplicates",
+    "event_mentions", "claims", "duplicates", "date_windows",
 )
 SIGNATURE_TABLES = ("signature_bands", "article_signatures")  # derived from the text, signed after saving
 LOAD_CHUNK = 200  # articles whose rows are read together when loading records (SQL parameters per query)
@@ -327,23 +329,35 @@ class Store:
             rows = conn.execute(select(t.c.id, t.c.published)).all()
         return [i for i, _ in sorted(rows, key=lambda r: (r[1] is None, r[1] or "", r[0]))]
 
-    def dated_by_reason(self, methods: Sequence[str], marks: Sequence[str]) -> list[str]:
-        """Ids of the articles dated by one of ``methods`` whose stated reason contains one of
-        ``marks`` (``pubdate.CONTEXT_MARKS``: the dates more context can change)."""
-        t = self._t["articles"]
-        match = or_(*(t.c.published_reason.contains(m, autoescape=True) for m in marks))
+    def dated_within(self, days: Sequence[dt.date]) -> list[str]:
+        """Ids of the articles with a date window (``PublicationDate.context_windows``)
+        holding one of ``days``: the stored dates those new context dates could change.
+        One range of the windows' index (those ending on or after the first day), so a
+        feed's new days, the latest, read few windows whatever the store's size."""
+        if not days:
+            return []
+        days = sorted({d.isoformat() for d in days})
+        t = self._t["date_windows"]
         with self._engine.connect() as conn:
-            return list(conn.execute(select(t.c.id).where(t.c.published_method.in_(list(methods)), match)
-                                     .order_by(t.c.id)).scalars())
+            rows = conn.execute(select(t.c.article_id, t.c.first_day, t.c.last_day).where(
+                t.c.last_day >= days[0], t.c.first_day <= days[-1]))
+            return sorted({a for a, first, last in rows if bisect_right(days, last) > bisect_left(days, first)})
 
     def update_published_reasons(self, dates: Sequence[PublicationDate]) -> None:
-        """Rewrite the reasons (only) of stored publication dates, in the articles and the
-        storyline's summaries: a re-dating that kept every date but said why anew."""
+        """Rewrite the reasons and date windows (only) of stored publication dates, in the
+        articles and the storyline's summaries: a re-dating that kept every date but said
+        why anew (a nearer context date named, and the windows narrowed to it)."""
+        if not dates:
+            return
         with self._engine.begin() as conn:
             for name, key in (("articles", "id"), ("storyline_articles", "article_id")):
                 t = self._t[name]
                 for d in dates:
                     conn.execute(update(t).where(t.c[key] == d.article).values(published_reason=d.reason))
+            t = self._t["date_windows"]
+            conn.execute(delete(t).where(t.c.article_id.in_([d.article for d in dates])))
+            self._insert(conn, "date_windows", [{**row, "article_id": d.article, "position": i}
+                                                for d in dates for i, row in enumerate(window_rows(d))])
 
     # -- near-duplicate signatures (crosscheck.neardup) ------------------------------
     def similar(self, scheme: Scheme, keys: Sequence[tuple[int, str]]) -> dict[str, np.ndarray]:

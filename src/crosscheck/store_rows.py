@@ -8,6 +8,7 @@ nested lists JSON text.
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import re
 from collections import defaultdict
@@ -118,6 +119,7 @@ def child_rows(r: ArticleRecord) -> dict[str, list[Row]]:
              "anchor": t.anchor, "rule": t.rule, "weekday": t.weekday} for t in r.times],
         "event_mentions": [_mention_row(m) for m in r.event_mentions],
         "claims": [claim_row(c) for c in r.claims],
+        "date_windows": window_rows(r.published),
     }
     for name, table_rows in rows.items():
         for i, row in enumerate(table_rows):
@@ -171,12 +173,19 @@ def _clean_from(a: Row, removed: list[Row]) -> CleanDocument:
     )
 
 
-def _published_from(a: Row) -> PublicationDate:
+def window_rows(pub: PublicationDate) -> list[Row]:
+    """The ``date_windows`` rows of a publication date (migration 13), without their keys."""
+    return [{"first_day": a.isoformat(), "last_day": b.isoformat()} for a, b in pub.context_windows]
+
+
+def _published_from(a: Row, windows: list[Row]) -> PublicationDate:
     return PublicationDate(
         article=a["id"], value=pdate(a["published"]), method=a["published_method"],
         evidence=a["published_evidence"], evidence_span=_span(a, "published_evidence"),
         reason=a["published_reason"], earliest=pdate(a["published_earliest"]),
         latest=pdate(a["published_latest"]),
+        context_windows=tuple((_dt.date.fromisoformat(w["first_day"]), _dt.date.fromisoformat(w["last_day"]))
+                              for w in windows),
     )
 
 
@@ -186,7 +195,7 @@ def record_from(a: Row, kids: dict[str, list[Row]]) -> ArticleRecord:
     return ArticleRecord(
         source=_source_from(a),
         clean=_clean_from(a, kids["removed_segments"]),
-        published=_published_from(a),
+        published=_published_from(a, kids["date_windows"]),
         sentences=[Sentence(s["start_char"], s["end_char"], s["text"]) for s in kids["sentences"]],
         mentions=[
             EntityMention(aid, m["start_char"], m["end_char"], shared(m["text"]), shared(m["label"]),
