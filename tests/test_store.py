@@ -185,6 +185,24 @@ def test_database_at_migration_1_upgrades_and_keeps_data(url):
         assert store.load_records() == [record_a3()]
 
 
+def test_entity_articles_come_from_their_references_and_an_older_store_drops_its_list(url):
+    """Migration 14: an entity's articles are those of its references; the JSON list an
+    older store kept beside them (which an update naming the entity rewrote whole) is
+    dropped, and the storyline reads back as it was saved."""
+    saved = storyline()
+    with Store(url) as store:
+        store.save_storyline(saved)
+        assert {e.id: e.articles for e in store.load_storyline().entities} == {e.id: e.articles for e in saved.entities}
+        with store.engine.begin() as conn:  # as a store saved before migration 14
+            conn.execute(text("ALTER TABLE entities ADD COLUMN articles TEXT NOT NULL DEFAULT '[]'"))
+            conn.execute(text("UPDATE entities SET articles = '[\"a1\"]'"))
+            conn.execute(text("DELETE FROM schema_migrations WHERE id = 14"))
+    with Store(url) as store:
+        assert store.applied_migrations == [14]
+        assert "articles" not in {c["name"] for c in inspect(store.engine).get_columns("entities")}
+        assert store.load_storyline().entities == saved.entities
+
+
 def _lookups(url: str) -> dict[str, list]:
     engine = create_engine(url)
     try:

@@ -40,7 +40,7 @@ STR, INT = "string", "int64"
 # claims' ``detail`` object is expanded into the list columns of ``DETAIL``.
 TABLES: dict[str, tuple[str, dict[str, str]]] = {
     "articles": ("storyline_articles", {}),
-    "entities": ("entities", {"articles": STR}),
+    "entities": ("entities", {}),  # its articles: those of its references (entity_refs)
     "entity_aliases": ("entity_aliases", {}),
     "entity_refs": ("entity_refs", {}),
     "events": ("events", {"actors": STR, "places": STR}),

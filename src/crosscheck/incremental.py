@@ -226,10 +226,11 @@ def _fresh(base: str, taken: set[str], stored: Container[str]) -> str:
 
 
 def _extend(store: Store, touched: dict[str, list[EntityRef]]) -> list[Entity]:
-    """Stored entities with the new articles' aliases and articles added; their
-    ``mentions`` are only the new references (``Store.update_storyline(extended=)`` adds
-    them after the stored ones), so the references of an entity named everywhere are
-    neither read nor rewritten."""
+    """Stored entities with the new articles' aliases added; their ``mentions`` and
+    ``articles`` are only the new references and their articles
+    (``Store.update_storyline(extended=)`` adds the references after the stored ones, and
+    an entity's articles are those of its references), so what an entity named everywhere
+    has stored is neither read nor rewritten."""
     if not touched:
         return []
     ents, aliases = store.table("entities"), store.table("entity_aliases")
@@ -246,7 +247,7 @@ def _extend(store: Store, touched: dict[str, list[EntityRef]]) -> list[Entity]:
         names = set(al[eid]) | {r.text.strip() for r in new}
         out.append(Entity(
             eid, row["name"], row["type"], sorted(names - {row["name"], ""}),
-            sorted(set(json.loads(row["articles"])) | {r.article for r in new}),
+            sorted({r.article for r in new}),
             sorted(new, key=lambda r: (r.article, r.start))))
     return out
 

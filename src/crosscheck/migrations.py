@@ -449,6 +449,17 @@ def _m13_date_windows(conn: Connection) -> None:
                   **{f"k{i}": k for i, k in enumerate(INFERRED_METHODS)}})
 
 
+def _m14_entity_articles(conn: Connection) -> None:
+    """Entities' article lists derived from their references (``entity_refs.article_id``),
+    the stored JSON list dropped: it said nothing the references do not, and an update
+    naming an entity read and rewrote it whole (105 KB for "United Kingdom" in a store of
+    17,000 BBC articles). DROP COLUMN: SQLite 3.35 (2021) or later, PostgreSQL."""
+    if conn.dialect.name == "sqlite" and conn.dialect.dbapi.sqlite_version_info < (3, 35):
+        raise RuntimeError(f"this store needs SQLite 3.35 or later to upgrade (found "
+                           f"{conn.dialect.dbapi.sqlite_version}): use a Python built with a newer SQLite")
+    conn.execute(text("ALTER TABLE entities DROP COLUMN articles"))
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -481,6 +492,7 @@ MIGRATIONS: list[Migration] = [
     Migration(12, "kept row counts: storyline articles, entities, events, event mention links", _m12_row_counts),
     Migration(13, "publication-date windows: the days where a new stated date could change an inferred date",
               _m13_date_windows),
+    Migration(14, "entities' article lists from their references (the stored list dropped)", _m14_entity_articles),
 ]
 
 

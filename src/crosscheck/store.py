@@ -15,7 +15,6 @@ blocks, actor ids) are JSON text. Partial dates are stored as their ISO string
 from __future__ import annotations
 
 import datetime as dt
-import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
 from contextlib import contextmanager
@@ -56,6 +55,12 @@ ARTICLE_CHILDREN = (
 )
 SIGNATURE_TABLES = ("signature_bands", "article_signatures")  # derived from the text, signed after saving
 LOAD_CHUNK = 200  # articles whose rows are read together when loading records (SQL parameters per query)
+
+
+def _entity(row: Row, aliases: list[str], refs: list[EntityRef]) -> Entity:
+    """A stored entity; its articles are those of its references (migration 14: the list
+    was stored too, and an update naming the entity rewrote it whole)."""
+    return Entity(row["id"], row["name"], row["type"], aliases, sorted({r.article for r in refs}), _in_text_order(refs))
 
 
 def _in_text_order(refs: list[EntityRef]) -> list[EntityRef]:
@@ -521,9 +526,7 @@ class Store:
         aliases = grouped(rows("entity_aliases"), "entity_id", lambda a: a["alias"])
         refs = grouped(rows("entity_refs"), "entity_id",
                        lambda r: EntityRef(r["article_id"], r["start_char"], r["end_char"], r["text"]))
-        entities = [Entity(e["id"], e["name"], e["type"], aliases.pop(e["id"], []), json.loads(e["articles"]),
-                           _in_text_order(refs.pop(e["id"], [])))
-                    for e in rows("entities")]
+        entities = [_entity(e, aliases.pop(e["id"], []), refs.pop(e["id"], [])) for e in rows("entities")]
         del aliases, refs
         links = grouped(rows("event_mention_links"), "event_id", lambda m: mention_from(m, m["article_id"]))
         events = [event_from(ev, links.pop(ev["id"], [])) for ev in rows("events")]

@@ -232,7 +232,7 @@ def storyline_rows(st: Storyline, originals: dict[str, str]) -> dict[str, Iterat
     rows: dict[str, Iterator[Row]] = {
         "storyline": iter([{"id": 1}]),
         "storyline_articles": (_summary_row(i, s, originals.get(s.id)) for i, s in enumerate(st.articles)),
-        "entities": ({"id": e.id, "position": i, "name": e.name, "type": e.type, "articles": js(e.articles)}
+        "entities": ({"id": e.id, "position": i, "name": e.name, "type": e.type}
                      for i, e in enumerate(ents)),
         "entity_aliases": ({"entity_id": e.id, "position": j, "alias": a} for e in ents for j, a in enumerate(e.aliases)),
         "entity_refs": ({"entity_id": e.id, "position": j, "article_id": r.article, "start_char": r.start,

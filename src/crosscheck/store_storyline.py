@@ -93,8 +93,7 @@ def _extend_entities(conn: Connection, t: Tables, rows: dict[str, list[Row]], ex
         return
     ents, refs = t["entities"], t["entity_refs"]
     for row in [r for r in rows["entities"] if r["id"] in extended]:
-        conn.execute(update(ents).where(ents.c.id == row["id"]).values(
-            name=row["name"], type=row["type"], articles=row["articles"]))
+        conn.execute(update(ents).where(ents.c.id == row["id"]).values(name=row["name"], type=row["type"]))
     rows["entities"] = [r for r in rows["entities"] if r["id"] not in extended]
     last = dict(conn.execute(select(refs.c.entity_id, func.max(refs.c.position)).where(
         refs.c.entity_id.in_(sorted(extended))).group_by(refs.c.entity_id)).all())

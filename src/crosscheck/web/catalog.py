@@ -38,10 +38,13 @@ def list_entities(store: Store, conn: Connection, page: Page, type_: str | None 
         ranked = ranked.where(refs.c.entity_id.in_(select(ents.c.id).where(*conds)))
     total = count(conn, select(ents.c.id).where(*conds))
     top = conn.execute(ranked.order_by(n.desc(), refs.c.entity_id).limit(page.limit).offset(page.offset)).all()
-    rows = {r["id"]: r for r in conn.execute(select(ents.c.id, ents.c.name, ents.c.type, ents.c.articles).where(
-        ents.c.id.in_([eid for eid, _ in top]))).mappings()}
+    shown = [eid for eid, _ in top]
+    rows = {r["id"]: r for r in conn.execute(select(ents.c.id, ents.c.name, ents.c.type).where(
+        ents.c.id.in_(shown))).mappings()}
+    n_articles = dict(conn.execute(select(refs.c.entity_id, func.count(refs.c.article_id.distinct())).where(
+        refs.c.entity_id.in_(shown)).group_by(refs.c.entity_id)).all())
     items = [{"id": eid, "name": rows[eid]["name"], "type": rows[eid]["type"], "n_mentions": k,
-              "n_articles": len(loads(rows[eid]["articles"]))} for eid, k in top if eid in rows]
+              "n_articles": n_articles.get(eid, 0)} for eid, k in top if eid in rows]
     return PageOf(items, total, page)
 
 
@@ -62,7 +65,9 @@ def entity_detail(store: Store, conn: Connection, entity_id: str) -> dict | None
         .order_by(ev.c.date.is_(None), ev.c.date, ev.c.position)).mappings()]
     graph = cooccurrence(store, conn, entity_id, events)
     return {"id": row["id"], "name": row["name"], "type": row["type"], "aliases": al,
-            "articles": loads(row["articles"]), "n_mentions": n_refs,
+            "articles": sorted(conn.execute(select(refs.c.article_id).where(  # Python's order, any collation
+                refs.c.entity_id == entity_id).distinct()).scalars()),
+            "n_mentions": n_refs,
             "events": [{"id": e["id"], "date": e["date"], "precision": e["date_precision"], "title": e["title"],
                         "kind": e["kind"]} for e in events],
             "cooccurring": graph["nodes"][1:], "graph": graph}
