@@ -42,7 +42,7 @@ from crosscheck.pubdate import (
     STATED_METHODS, DateContext, date_context, finish_date, first_pass, reason_only,
 )
 from crosscheck.settings import DEFAULT, Settings
-from crosscheck.store import Store
+from crosscheck.store import LOAD_CHUNK, Store
 from crosscheck.storyline import build_storyline
 from crosscheck.timex import scan, tag
 
@@ -235,17 +235,26 @@ def store_documents(
     added = _analyse_and_store(cleaned, first, dating, *run, near, errors, analyzer)
     new = set(dating.dates) - set(stated)  # no stated date the store lacked: no stored date can move
     redated = _redate(dating, new, set(added), *run, errors, analyzer) if new else []
-    signed_store(store, settings)
+    signed_store(store, settings, [*added, *redated])
     return Stored(added, redated)
 
 
-def signed_store(store: Store, settings: Settings) -> Store:
+def signed_store(store: Store, settings: Settings, saved: Sequence[str] = ()) -> Store:
     """The store, once every stored article has its near-duplicate signature (``neardup``):
-    this run's new articles, or all of a store saved before signatures were kept (once).
-    What ingest looks re-posts up in (``neardup.StoredSignatures``)."""
+    the articles just ``saved`` (found by id), then any other (a store saved before
+    signatures were kept, or a run that stopped before signing: found only when the kept
+    counts say so, ``Store.unsigned``). What ingest looks re-posts up in
+    (``neardup.StoredSignatures``)."""
     scheme = settings_scheme(settings)
-    while batch := store.unsigned(scheme):
+
+    def sign(batch: list[tuple[str, str, bool]]) -> None:
         store.save_signatures(scheme, [(a, signature(text, is_html, settings)) for a, text, is_html in batch])
+
+    for chunk in batched(sorted(saved), LOAD_CHUNK):
+        if batch := store.unsigned(scheme, ids=chunk):
+            sign(batch)
+    while batch := store.unsigned(scheme):
+        sign(batch)
     return store
 
 

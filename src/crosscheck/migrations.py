@@ -460,6 +460,13 @@ def _m14_entity_articles(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE entities DROP COLUMN articles"))
 
 
+def _m15_article_counts(conn: Connection) -> None:
+    """Kept counts of the stored articles and of their signatures per scheme (``store_counts``)."""
+    from crosscheck.store_counts import create_article_counts
+
+    create_article_counts(conn)
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -493,6 +500,7 @@ MIGRATIONS: list[Migration] = [
     Migration(13, "publication-date windows: the days where a new stated date could change an inferred date",
               _m13_date_windows),
     Migration(14, "entities' article lists from their references (the stored list dropped)", _m14_entity_articles),
+    Migration(15, "kept counts: stored articles, and their near-duplicate signatures per scheme", _m15_article_counts),
 ]
 
 

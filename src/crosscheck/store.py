@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from crosscheck.migrations import apply_migrations
 from crosscheck.neardup import VALUE_TYPE, Scheme, band_keys
 from crosscheck.store_claims import StoredVerification, verification_from
-from crosscheck.store_counts import COUNTED, kept_rows
+from crosscheck.store_counts import ARTICLES, COUNTED, add_counts, kept_rows, signatures_key
 from crosscheck.store_rows import (
     Row, article_row, child_rows, chunks, event_from, group, grouped, mention_from, record_from, summary_from, window_rows,
 )
@@ -266,13 +266,16 @@ class Store:
         if other is not None:
             raise ValueError(
                 f"article {record.id!r}: same content hash as stored article {other!r}")
+        sigs = self._t["article_signatures"]
+        unsigned = conn.execute(select(sigs.c.scheme).where(sigs.c.article_id == record.id)).scalars().all()
         for name in (*SIGNATURE_TABLES, *reversed(ARTICLE_CHILDREN)):
             conn.execute(delete(self._t[name]).where(self._t[name].c.article_id == record.id))
-        conn.execute(delete(arts).where(arts.c.id == record.id))
+        replaced = conn.execute(delete(arts).where(arts.c.id == record.id)).rowcount
         self._insert(conn, "articles", [article_row(record)])
         children = child_rows(record)
         for name in ARTICLE_CHILDREN:
             self._insert(conn, name, children[name])
+        add_counts(conn, self._t["row_counts"], {ARTICLES: 1 - replaced, **{signatures_key(s): -1 for s in unsigned}})
 
     @property
     def engine(self) -> Engine:
@@ -377,24 +380,38 @@ class Store:
                 sigs.c.scheme == scheme.name, sigs.c.article_id.in_(ids))) if ids else []
             return {a: np.frombuffer(sig, dtype=VALUE_TYPE) for a, sig in rows if sig is not None}
 
-    def unsigned(self, scheme: Scheme, limit: int = LOAD_CHUNK) -> list[tuple[str, str, bool]]:
+    def unsigned(self, scheme: Scheme, limit: int = LOAD_CHUNK,
+                 ids: Sequence[str] | None = None) -> list[tuple[str, str, bool]]:
         """(id, original text, is_html) of up to ``limit`` stored articles without a
-        signature in ``scheme``, in id order: new ones, or stored before migration 7."""
+        signature in ``scheme``, in id order: of ``ids`` (the articles just saved, looked up
+        by key), or of the whole store (stored before migration 7, or by a run that ended
+        before signing), searched only when the kept counts say some are (migration 15)."""
         arts, sigs = self._t["articles"], self._t["article_signatures"]
         signed = select(sigs.c.article_id).where(sigs.c.scheme == scheme.name)
         with self._engine.connect() as conn:
-            return [tuple(r) for r in conn.execute(select(arts.c.id, arts.c.original, arts.c.is_html).where(
-                arts.c.id.not_in(signed)).order_by(arts.c.id).limit(limit))]
+            stmt = select(arts.c.id, arts.c.original, arts.c.is_html)
+            if ids is not None:
+                ids = list(ids)
+                stmt = stmt.where(arts.c.id.in_(ids), arts.c.id.not_in(signed.where(sigs.c.article_id.in_(ids))))
+            else:
+                kept = kept_rows(conn, self._t["row_counts"], [ARTICLES, signatures_key(scheme.name)])
+                if kept[ARTICLES] <= kept[signatures_key(scheme.name)]:
+                    return []
+                stmt = stmt.where(arts.c.id.not_in(signed))
+            return [tuple(r) for r in conn.execute(stmt.order_by(arts.c.id).limit(limit))]
 
     def save_signatures(self, scheme: Scheme, signed: Sequence[tuple[str, np.ndarray | None]]) -> None:
         """Each article's signature (None: nothing to shingle) and its band keys, one
         transaction; rows an article already has in ``scheme`` are replaced (another process
         may have signed it meanwhile)."""
         with self._engine.begin() as conn:
+            dropped = 0  # signatures replaced, of the kept count (migration 15)
             for name in SIGNATURE_TABLES:
                 t = self._t[name]
                 for chunk in chunks((a for a, _ in signed), LOAD_CHUNK):
-                    conn.execute(delete(t).where(t.c.scheme == scheme.name, t.c.article_id.in_(chunk)))
+                    n = conn.execute(delete(t).where(t.c.scheme == scheme.name, t.c.article_id.in_(chunk))).rowcount
+                    dropped += n if name == "article_signatures" else 0
+            add_counts(conn, self._t["row_counts"], {signatures_key(scheme.name): len(signed) - dropped})
             self._insert(conn, "article_signatures", [
                 {"article_id": a, "scheme": scheme.name, "signature": None if v is None else v.tobytes()}
                 for a, v in signed])
@@ -475,10 +492,10 @@ class Store:
 
     def counts(self, *tables: str) -> dict[str, int]:
         """Rows of each table (default: the stored storyline's articles, entities and events);
-        of ``store_counts.COUNTED`` tables their kept counts, not a count of every row."""
+        of ``store_counts.COUNTED`` tables and the articles their kept counts, not a count of every row."""
         names = list(tables or ("storyline_articles", "entities", "events"))
         with self._engine.connect() as conn:
-            kept = kept_rows(conn, self._t["row_counts"], [n for n in names if n in COUNTED])
+            kept = kept_rows(conn, self._t["row_counts"], [n for n in names if n in (*COUNTED, ARTICLES)])
             return {name: kept[name] if name in kept else
                     conn.execute(select(func.count()).select_from(self._t[name])).scalar() or 0 for name in names}
 

@@ -5,7 +5,9 @@ that says "42,519 stored events" after adding one article, or weighs an entity b
 share of all stored mentions, costs O(store) per update however little it changed. The
 row counts of the storyline tables an update reports or weighs by (``COUNTED``) are kept
 in ``row_counts`` (migration 12): a save writes them, an incremental update adds what it
-inserted less what it deleted, in its own transaction. ``add_counts`` is also how the
+inserted less what it deleted, in its own transaction. So are the stored articles and
+their near-duplicate signatures per scheme (migration 15): equal counts tell an ingest
+that no article waits to be signed, which it found by an anti-join over every article. ``add_counts`` is also how the
 kept claim-term and outlet counts grow (migrations 9 and 10).
 """
 
@@ -20,6 +22,13 @@ from sqlalchemy.engine import Connection
 from crosscheck.store_claims import chunked
 
 COUNTED = ("storyline_articles", "entities", "events", "event_mention_links")
+ARTICLES = "articles"  # stored articles (``Store._save_article``; migration 15)
+
+
+def signatures_key(scheme: str) -> str:
+    """The kept count of article signatures in near-duplicate scheme ``scheme`` (migration
+    15): when it equals the stored articles', none waits to be signed, found without a scan."""
+    return f"article_signatures:{scheme}"
 
 
 def create_row_counts_table(conn: Connection) -> None:
@@ -29,6 +38,13 @@ def create_row_counts_table(conn: Connection) -> None:
     md.create_all(conn)
     for name in COUNTED:
         conn.execute(text(f"INSERT INTO row_counts (name, rows) SELECT '{name}', count(*) FROM {name}"))
+
+
+def create_article_counts(conn: Connection) -> None:
+    """Migration 15: the stored articles and their signatures per scheme, counted once."""
+    conn.execute(text(f"INSERT INTO row_counts (name, rows) SELECT '{ARTICLES}', count(*) FROM articles"))
+    conn.execute(text(f"INSERT INTO row_counts (name, rows) SELECT '{signatures_key('')}' || scheme, count(*) "
+                      "FROM article_signatures GROUP BY scheme"))
 
 
 def add_counts(conn: Connection, table: Table, counts: Mapping[str, Mapping[str, int] | int]) -> None:

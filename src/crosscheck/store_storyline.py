@@ -45,7 +45,7 @@ def replace_storyline(conn: Connection, t: Tables, insert: Insert, storyline: St
         for chunk in chunks(rows[name], INSERT_CHUNK):
             insert(conn, name, chunk)
             inserted[name] += len(chunk)
-    conn.execute(delete(t["row_counts"]))
+    conn.execute(delete(t["row_counts"]).where(t["row_counts"].c.name.in_(COUNTED)))
     add_counts(conn, t["row_counts"], {name: inserted[name] for name in COUNTED})
 
 
