@@ -97,13 +97,17 @@ def _row_counts(store: Store) -> tuple[dict, dict]:
         counted = {name: conn.execute(text(f"SELECT count(*) FROM {name}")).scalar() for name in (*COUNTED, ARTICLES)}
         counted |= {signatures_key(s): n for s, n in conn.execute(
             text("SELECT scheme, count(*) FROM article_signatures GROUP BY scheme"))}
+        kept |= {f"entity:{e}": n for e, n in conn.execute(text("SELECT entity_id, mentions FROM entity_counts")) if n}
+        counted |= {f"entity:{e}": n for e, n in conn.execute(
+            text("SELECT entity_id, count(*) FROM mention_entities GROUP BY entity_id"))}
     return kept, counted
 
 
 def test_kept_row_counts_follow_saves_and_updates_and_fill_an_older_store(tmp_path):
-    """Migrations 12 and 15: the rows of the storyline tables an update reports (articles,
-    entities, events) or weighs by (event mention links), the stored articles and their
-    signatures are kept counted, since ``count(*)`` reads every row; the counts must be
+    """Migrations 12, 15 and 16: the rows of the storyline tables an update reports
+    (articles, entities, events) or weighs by (event mention links, and the linked
+    mentions naming each entity), the stored articles and their signatures are kept
+    counted, since ``count(*)`` reads every row; the counts must be
     what ``count(*)`` says after a save, after an incremental update (rows inserted less
     rows deleted), after an article is saved again (its signature dropped: one to sign)
     and when an older store is upgraded."""
@@ -118,12 +122,13 @@ def test_kept_row_counts_follow_saves_and_updates_and_fill_an_older_store(tmp_pa
     signed_store(store, DEFAULT)
     kept, counted = _row_counts(store)
     assert kept == counted and counted[ARTICLES] == kept[signatures_key(settings_scheme(DEFAULT).name)]
-    with store.engine.begin() as conn:  # as a store saved before migrations 12 and 15
+    with store.engine.begin() as conn:  # as a store saved before migrations 12, 15 and 16
         conn.execute(text("DROP TABLE row_counts"))
-        conn.execute(text("DELETE FROM schema_migrations WHERE id IN (12, 15)"))
+        conn.execute(text("DROP TABLE entity_counts"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE id IN (12, 15, 16)"))
     store.close()
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as again:
-        assert again.applied_migrations == [12, 15]
+        assert again.applied_migrations == [12, 15, 16]
         assert _row_counts(again) == (counted, counted)
         rebuild(again)
         kept, counted = _row_counts(again)

@@ -45,7 +45,7 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from typing import Container, Sequence
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from crosscheck.core import rebuild
 from crosscheck.entities import Resolver, RuleResolver
@@ -54,7 +54,6 @@ from crosscheck.link_blocking import representatives
 from crosscheck.models import ArticleRecord, Entity, EntityMention, EntityRef, Event, EventMention
 from crosscheck.settings import DEFAULT, Settings
 from crosscheck.store import Store
-from crosscheck.store_claims import chunked
 from crosscheck.store_comparison import ComparisonStore
 from crosscheck.store_counts import kept_rows
 from crosscheck.store_rows import form_words
@@ -354,13 +353,10 @@ class _EventIndex:
 
 def _weights(conn, db: ComparisonStore, named: set[str], mentions: list[EventMention]) -> dict[str, float]:
     """``link.entity_weights`` over every stored and new mention, for the entities the
-    scored mentions name (the others are never looked up): counted by index."""
-    me = db.t("mention_entities")
+    scored mentions name (the others are never looked up): from the kept counts of
+    stored mentions (migrations 12 and 16), not by counting them."""
     n = kept_rows(conn, db.t("row_counts"), ["event_mention_links"])["event_mention_links"] + len(mentions)
-    counts: Counter = Counter()
-    for chunk in chunked(named):
-        counts.update(dict(conn.execute(select(me.c.entity_id, func.count()).where(me.c.entity_id.in_(chunk))
-                                        .group_by(me.c.entity_id)).all()))
+    counts: Counter = Counter({e: k for e, k in db.lookup("entity_counts", "entity_id", "mentions", named).items() if k})
     counts.update(e for m in mentions for e in set(m.actors) | set(m.places))
     return weights_from_counts(counts, n)
 

@@ -467,6 +467,13 @@ def _m15_article_counts(conn: Connection) -> None:
     create_article_counts(conn)
 
 
+def _m16_entity_counts(conn: Connection) -> None:
+    """Each entity's linked mentions, kept (``store_counts.create_entity_counts_table``)."""
+    from crosscheck.store_counts import create_entity_counts_table
+
+    create_entity_counts_table(conn)
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -501,6 +508,7 @@ MIGRATIONS: list[Migration] = [
               _m13_date_windows),
     Migration(14, "entities' article lists from their references (the stored list dropped)", _m14_entity_articles),
     Migration(15, "kept counts: stored articles, and their near-duplicate signatures per scheme", _m15_article_counts),
+    Migration(16, "kept counts: the linked mentions naming each entity", _m16_entity_counts),
 ]
 
 

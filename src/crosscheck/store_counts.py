@@ -7,7 +7,9 @@ row counts of the storyline tables an update reports or weighs by (``COUNTED``) 
 in ``row_counts`` (migration 12): a save writes them, an incremental update adds what it
 inserted less what it deleted, in its own transaction. So are the stored articles and
 their near-duplicate signatures per scheme (migration 15): equal counts tell an ingest
-that no article waits to be signed, which it found by an anti-join over every article. ``add_counts`` is also how the
+that no article waits to be signed, which it found by an anti-join over every article;
+and each entity's linked mentions (migration 16), which incremental linking weighs it
+by and counted over the entity's whole index range (every mention of "United Kingdom"). ``add_counts`` is also how the
 kept claim-term and outlet counts grow (migrations 9 and 10).
 """
 
@@ -16,7 +18,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Mapping
 
-from sqlalchemy import Column, Integer, MetaData, Table, Text, select, text
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, select, text
 from sqlalchemy.engine import Connection
 
 from crosscheck.store_claims import chunked
@@ -45,6 +47,20 @@ def create_article_counts(conn: Connection) -> None:
     conn.execute(text(f"INSERT INTO row_counts (name, rows) SELECT '{ARTICLES}', count(*) FROM articles"))
     conn.execute(text(f"INSERT INTO row_counts (name, rows) SELECT '{signatures_key('')}' || scheme, count(*) "
                       "FROM article_signatures GROUP BY scheme"))
+
+
+ENTITY_COUNTS_SQL = "INSERT INTO entity_counts (entity_id, mentions) SELECT entity_id, count(*) FROM mention_entities " \
+                    "GROUP BY entity_id"
+
+
+def create_entity_counts_table(conn: Connection) -> None:
+    """Migration 16: ``entity_counts`` (entity id -> linked mentions naming it, the rows of
+    ``mention_entities``), what incremental linking weighs an entity by; counted once here."""
+    md = MetaData()
+    Table("entity_counts", md, Column("entity_id", String(200), primary_key=True),
+          Column("mentions", Integer, nullable=False))
+    md.create_all(conn)
+    conn.execute(text(ENTITY_COUNTS_SQL))
 
 
 def add_counts(conn: Connection, table: Table, counts: Mapping[str, Mapping[str, int] | int]) -> None:

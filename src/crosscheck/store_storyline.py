@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Callable, Mapping, Sequence
 
-from sqlalchemy import Table, delete, func, select, update
+from sqlalchemy import Table, delete, func, select, text, update
 from sqlalchemy.engine import Connection
 
 from crosscheck.models import ArticleSummary, DuplicateRecord, Entity, Event, Storyline
 from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES
-from crosscheck.store_counts import COUNTED, add_counts
+from crosscheck.store_counts import COUNTED, ENTITY_COUNTS_SQL, add_counts
 from crosscheck.store_rows import Row, chunks, storyline_rows
 
 INSERT_CHUNK = 2_000  # rows per executemany when saving a storyline
@@ -47,6 +47,8 @@ def replace_storyline(conn: Connection, t: Tables, insert: Insert, storyline: St
             inserted[name] += len(chunk)
     conn.execute(delete(t["row_counts"]).where(t["row_counts"].c.name.in_(COUNTED)))
     add_counts(conn, t["row_counts"], {name: inserted[name] for name in COUNTED})
+    conn.execute(delete(t["entity_counts"]))
+    conn.execute(text(ENTITY_COUNTS_SQL))  # a whole save reads every row anyway
 
 
 def apply_update(conn: Connection, t: Tables, insert: Insert, *, remove_events: Sequence[str],
@@ -71,7 +73,9 @@ def apply_update(conn: Connection, t: Tables, insert: Insert, *, remove_events: 
         nxt = (conn.execute(select(func.max(table.c.position))).scalar() or 0) + 1
         for i, row in enumerate(rows[name]):
             row["position"] = old.get(row[col], nxt + i)
-    conn.execute(delete(t["mention_entities"]).where(t["mention_entities"].c.event_id.in_(sorted(drop))))
+    me = t["mention_entities"]
+    named = Counter(r["entity_id"] for r in rows["mention_entities"])  # what the update adds, less what it drops
+    named.subtract(conn.execute(delete(me).where(me.c.event_id.in_(sorted(drop))).returning(me.c.entity_id)).scalars())
     grown = {e.id for e in extended}
     for name in ("entity_aliases", "entity_refs", "entity_words"):
         replaced = [*keyed["entities"][1], *(grown if name != "entity_refs" else ())]
@@ -83,6 +87,7 @@ def apply_update(conn: Connection, t: Tables, insert: Insert, *, remove_events: 
                  "event_mention_links", "storyline_duplicates", *LOOKUP_TABLES):
         insert(conn, name, rows[name])
     add_counts(conn, t["row_counts"], {name: len(rows[name]) - removed[name] for name in COUNTED})
+    add_counts(conn, t["entity_counts"], {e: n for e, n in named.items() if n})
 
 
 def _extend_entities(conn: Connection, t: Tables, rows: dict[str, list[Row]], extended: set[str]) -> None:
