@@ -26,11 +26,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench_stores import STORE_HELP, copied
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "incremental_ingest.json"
@@ -176,7 +177,7 @@ def _agreement(increment, rebuilt, added: set[str], events: list[str]) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", required=True, nargs="+", help="SQLite store files (copied; not changed); several: "
+    ap.add_argument("--store", required=True, nargs="+", help=STORE_HELP + "; several: "
                                                               "the same update on each, and how its cost grows")
     ap.add_argument("--article", help="id of the stored article to update (default: the middle one)")
     ap.add_argument("--hold-out", type=int, default=0, help="instead: take this many stored articles out (storyline "
@@ -189,9 +190,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     results = []
     for store in args.store:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Path(tmp) / "store.db"
-            shutil.copy(store, db)
+        with copied(store) as db:
             res = run(db, args.article, args.hold_out, args.updated, not args.no_rebuild)
         _report(res)
         results.append({"store": store, **res})

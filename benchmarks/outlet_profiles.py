@@ -29,15 +29,15 @@ the same store, which rewrites the profiles of the outlets whose claims it touch
 from __future__ import annotations
 
 import argparse
-import json
 import math
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import text
+
+from bench_stores import STORE_HELP, copied, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "outlet_profiles.json"
@@ -117,26 +117,21 @@ def run(db: Path, k: int, repeat: int) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", required=True, nargs="+", help="SQLite store files (copied; not changed)")
+    ap.add_argument("--store", required=True, nargs="+", help=STORE_HELP)
     ap.add_argument("--outlets", type=int, default=10, help="outlets the stored articles are given in turn")
     ap.add_argument("--repeat", type=int, default=3, help="timings per measure (the best is kept)")
     ap.add_argument("--out", default=str(OUT), help="JSON results file")
     args = ap.parse_args(argv)
     results = []
     for store in args.store:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Path(tmp) / "store.db"
-            shutil.copy(store, db)
+        with copied(store) as db:
             res = {"store": store, **run(db, args.outlets, args.repeat)}
         print(f"{res['store_articles']:,} articles ({res['stored_claims']:,} claims), {res['outlets']} outlets: "
               f"counting their profiles from the stored claims {res['recount_s']:.4f} s, from the kept counts "
               f"{res['kept_s']:.4f} s ({res['speedup']}x; same counts: {res['same_counts']}); one increment "
               f"{res['increment_s']:.2f} s ({res['increment']})", flush=True)
         results.append(res)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmark": "outlet_profiles", "results": results}, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_results(args.out, "outlet_profiles", results)
     return 0 if all(r["same_counts"] for r in results) else 1
 
 

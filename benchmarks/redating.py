@@ -28,13 +28,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import shutil
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 from sqlalchemy import text
+
+from bench_stores import STORE_HELP, copied, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "redating.json"
@@ -123,15 +124,13 @@ def run(db: Path, days: list[str]) -> dict:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--store", required=True, nargs="+", help="SQLite store files (copied; not changed)")
+    ap.add_argument("--store", required=True, nargs="+", help=STORE_HELP)
     ap.add_argument("--days", nargs="+", default=list(DAYS), help="new stated days, one article each, in turn")
     ap.add_argument("--out", default=str(OUT), help="JSON results file")
     args = ap.parse_args(argv)
     results = []
     for store in args.store:
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Path(tmp) / "store.db"
-            shutil.copy(store, db)
+        with copied(store) as db:
             res = {"store": store, **run(db, args.days)}
         first = res["first_date"]
         print(f"{res['store_articles']:,} articles; first stated date {first['day']}: {first['s']:.2f} s "
@@ -141,10 +140,7 @@ def main(argv=None) -> int:
                   f"{d['windows_checked']} in {d['windows_s']:.4f} s ({d['speedup']}x; changed {d['changed']}, "
                   f"missed {d['missed']}); ingest {d['ingest_s']:.2f} s", flush=True)
         results.append(res)
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"benchmark": "redating", "results": results}, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    write_results(args.out, "redating", results)
     return 0 if all(d["missed"] == 0 and d["same_changes"] for r in results for d in r["days"]) else 1
 
 
