@@ -47,12 +47,15 @@ def _few_outlets(conn, k: int) -> None:
     """Every stored article to one of ``k`` outlets in turn, its claims with it; the kept
     counts made again from them."""
     from crosscheck.store_claims import OUTLET_COUNTS, OUTLET_COUNTS_SQL
+    from crosscheck.store_counts import OUTLET_ARTICLES_SQL
 
     conn.execute(text(f"UPDATE storyline_articles SET outlet = 'outlet-' || (position % {k})"))
     conn.execute(text("UPDATE claim_comparison SET outlet = (SELECT sa.outlet FROM storyline_articles sa "
                       "WHERE sa.article_id = claim_comparison.article_id)"))
     conn.execute(text("DELETE FROM outlet_counts"))
     conn.execute(text(f"INSERT INTO outlet_counts (outlet, {', '.join(OUTLET_COUNTS)}) {OUTLET_COUNTS_SQL}"))
+    conn.execute(text("DELETE FROM outlet_articles"))
+    conn.execute(text(OUTLET_ARTICLES_SQL))
 
 
 def _timed(fn, repeat: int) -> tuple[float, object]:

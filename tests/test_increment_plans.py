@@ -100,14 +100,17 @@ def _row_counts(store: Store) -> tuple[dict, dict]:
         kept |= {f"entity:{e}": n for e, n in conn.execute(text("SELECT entity_id, mentions FROM entity_counts")) if n}
         counted |= {f"entity:{e}": n for e, n in conn.execute(
             text("SELECT entity_id, count(*) FROM mention_entities GROUP BY entity_id"))}
+        kept |= {f"outlet:{o}": n for o, n in conn.execute(text("SELECT outlet, articles FROM outlet_articles")) if n}
+        counted |= {f"outlet:{o}": n for o, n in conn.execute(text(
+            "SELECT coalesce(outlet, article_id), count(*) FROM storyline_articles GROUP BY 1"))}
     return kept, counted
 
 
 def test_kept_row_counts_follow_saves_and_updates_and_fill_an_older_store(tmp_path):
-    """Migrations 12, 15 and 16: the rows of the storyline tables an update reports
-    (articles, entities, events) or weighs by (event mention links, and the linked
-    mentions naming each entity), the stored articles and their signatures are kept
-    counted, since ``count(*)`` reads every row; the counts must be
+    """Migrations 12, 15, 16 and 17: the rows of the storyline tables an update reports
+    (articles, entities, events), weighs by (event mention links, and the linked mentions
+    naming each entity) or states in a profile (each outlet's articles), the stored
+    articles and their signatures are kept counted, since ``count(*)`` reads every row; the counts must be
     what ``count(*)`` says after a save, after an incremental update (rows inserted less
     rows deleted), after an article is saved again (its signature dropped: one to sign)
     and when an older store is upgraded."""
@@ -122,13 +125,13 @@ def test_kept_row_counts_follow_saves_and_updates_and_fill_an_older_store(tmp_pa
     signed_store(store, DEFAULT)
     kept, counted = _row_counts(store)
     assert kept == counted and counted[ARTICLES] == kept[signatures_key(settings_scheme(DEFAULT).name)]
-    with store.engine.begin() as conn:  # as a store saved before migrations 12, 15 and 16
-        conn.execute(text("DROP TABLE row_counts"))
-        conn.execute(text("DROP TABLE entity_counts"))
-        conn.execute(text("DELETE FROM schema_migrations WHERE id IN (12, 15, 16)"))
+    with store.engine.begin() as conn:  # as a store saved before migrations 12, 15, 16 and 17
+        for table in ("row_counts", "entity_counts", "outlet_articles"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(text("DELETE FROM schema_migrations WHERE id IN (12, 15, 16, 17)"))
     store.close()
     with Store(f"sqlite:///{tmp_path / 'store.db'}") as again:
-        assert again.applied_migrations == [12, 15, 16]
+        assert again.applied_migrations == [12, 15, 16, 17]
         assert _row_counts(again) == (counted, counted)
         rebuild(again)
         kept, counted = _row_counts(again)

@@ -474,6 +474,13 @@ def _m16_entity_counts(conn: Connection) -> None:
     create_entity_counts_table(conn)
 
 
+def _m17_outlet_articles(conn: Connection) -> None:
+    """Each outlet's storyline articles, kept (``store_counts.create_outlet_articles_table``)."""
+    from crosscheck.store_counts import create_outlet_articles_table
+
+    create_outlet_articles_table(conn)
+
+
 def _insert_all(conn: Connection, table: Table, rows: Iterable[dict]) -> None:
     from crosscheck.store_rows import chunks
 
@@ -509,6 +516,7 @@ MIGRATIONS: list[Migration] = [
     Migration(14, "entities' article lists from their references (the stored list dropped)", _m14_entity_articles),
     Migration(15, "kept counts: stored articles, and their near-duplicate signatures per scheme", _m15_article_counts),
     Migration(16, "kept counts: the linked mentions naming each entity", _m16_entity_counts),
+    Migration(17, "kept counts: each outlet's storyline articles", _m17_outlet_articles),
 ]
 
 

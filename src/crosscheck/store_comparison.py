@@ -285,20 +285,20 @@ def _write_clusters(conn: Connection, db: ComparisonStore, change: ComparisonWri
 
 def _write_profiles(conn: Connection, db: ComparisonStore, outlets: set[str]) -> int:
     """Rewrite the outlet profiles of ``outlets`` from their kept counts (``outlet_counts``,
-    as ``verdicts.outlet_profiles`` counts them) and their stored articles (by index): their
+    as ``verdicts.outlet_profiles`` counts them) and their kept article counts: their
     rows are replaced, new ones go last (a storyline lists its profiles by outlet name:
     ``store_claims``)."""
     if not outlets:
         return 0
-    prof, oc, arts = db.t("outlet_profiles"), db.t("outlet_counts"), db.t("storyline_articles")
+    prof, oc = db.t("outlet_profiles"), db.t("outlet_counts")
     kept = {row[0]: row[1:] for row in db.rows_in(oc.name, ("outlet", *OUTLET_COUNTS), "outlet", outlets)}
+    published = db.lookup("outlet_articles", "outlet", "articles", outlets)  # kept (migration 17)
     old = db.lookup("outlet_profiles", "outlet", "position", outlets)
     nxt = db.next_position("outlet_profiles")
     rows = []
     for outlet in sorted(outlets):
         n, own, unnamed, alone = kept.get(outlet, (0, 0, 0, 0))
-        n_articles = conn.execute(select(func.count()).select_from(arts).where(
-            (arts.c.outlet == outlet) | (arts.c.outlet.is_(None) & (arts.c.article_id == outlet)))).scalar() or 0
+        n_articles = published.get(outlet, 0)
         position = old.get(outlet)
         if position is None:
             position, nxt = nxt, nxt + 1

@@ -8,8 +8,10 @@ in ``row_counts`` (migration 12): a save writes them, an incremental update adds
 inserted less what it deleted, in its own transaction. So are the stored articles and
 their near-duplicate signatures per scheme (migration 15): equal counts tell an ingest
 that no article waits to be signed, which it found by an anti-join over every article;
-and each entity's linked mentions (migration 16), which incremental linking weighs it
-by and counted over the entity's whole index range (every mention of "United Kingdom"). ``add_counts`` is also how the
+each entity's linked mentions (migration 16), which incremental linking weighs it by and
+counted over the entity's whole index range (every mention of "United Kingdom"); and each
+outlet's storyline articles (migration 17), which its profile states and an update
+counted for every outlet whose claims it touched (a tenth of the store on a feed of ten). ``add_counts`` is also how the
 kept claim-term and outlet counts grow (migrations 9 and 10).
 """
 
@@ -61,6 +63,19 @@ def create_entity_counts_table(conn: Connection) -> None:
           Column("mentions", Integer, nullable=False))
     md.create_all(conn)
     conn.execute(text(ENTITY_COUNTS_SQL))
+
+
+OUTLET_ARTICLES_SQL = "INSERT INTO outlet_articles (outlet, articles) SELECT coalesce(outlet, article_id), count(*) " \
+                      "FROM storyline_articles GROUP BY coalesce(outlet, article_id)"
+
+
+def create_outlet_articles_table(conn: Connection) -> None:
+    """Migration 17: ``outlet_articles`` (outlet -> its storyline articles; an article
+    without an outlet is its own), what an outlet's profile says it published; counted once here."""
+    md = MetaData()
+    Table("outlet_articles", md, Column("outlet", Text, primary_key=True), Column("articles", Integer, nullable=False))
+    md.create_all(conn)
+    conn.execute(text(OUTLET_ARTICLES_SQL))
 
 
 def add_counts(conn: Connection, table: Table, counts: Mapping[str, Mapping[str, int] | int]) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from crosscheck.models import ArticleSummary, DuplicateRecord, Entity, Event, Storyline
 from crosscheck.store_claims import COMPARISON_TABLES, VERIFICATION_TABLES
-from crosscheck.store_counts import COUNTED, ENTITY_COUNTS_SQL, add_counts
+from crosscheck.store_counts import COUNTED, ENTITY_COUNTS_SQL, OUTLET_ARTICLES_SQL, add_counts
 from crosscheck.store_rows import Row, chunks, storyline_rows
 
 INSERT_CHUNK = 2_000  # rows per executemany when saving a storyline
@@ -47,8 +47,9 @@ def replace_storyline(conn: Connection, t: Tables, insert: Insert, storyline: St
             inserted[name] += len(chunk)
     conn.execute(delete(t["row_counts"]).where(t["row_counts"].c.name.in_(COUNTED)))
     add_counts(conn, t["row_counts"], {name: inserted[name] for name in COUNTED})
-    conn.execute(delete(t["entity_counts"]))
-    conn.execute(text(ENTITY_COUNTS_SQL))  # a whole save reads every row anyway
+    for table, fill in (("entity_counts", ENTITY_COUNTS_SQL), ("outlet_articles", OUTLET_ARTICLES_SQL)):
+        conn.execute(delete(t[table]))
+        conn.execute(text(fill))  # a whole save reads every row anyway
 
 
 def apply_update(conn: Connection, t: Tables, insert: Insert, *, remove_events: Sequence[str],
@@ -81,13 +82,20 @@ def apply_update(conn: Connection, t: Tables, insert: Insert, *, remove_events: 
         replaced = [*keyed["entities"][1], *(grown if name != "entity_refs" else ())]
         conn.execute(delete(t[name]).where(t[name].c.entity_id.in_(replaced)))
     _extend_entities(conn, t, rows, grown)
-    for name in ("storyline_articles", "entities", "storyline_duplicates"):
+    sa = t["storyline_articles"]
+    gone = conn.execute(delete(sa).where(sa.c.article_id.in_(keyed["storyline_articles"][1]))
+                        .returning(func.coalesce(sa.c.outlet, sa.c.article_id))).scalars().all()
+    removed["storyline_articles"] = len(gone)
+    published = Counter(r["outlet"] if r["outlet"] is not None else r["article_id"] for r in rows["storyline_articles"])
+    published.subtract(gone)  # each outlet's articles, kept (migration 17)
+    for name in ("entities", "storyline_duplicates"):
         removed[name] += conn.execute(delete(t[name]).where(t[name].c[keyed[name][0]].in_(keyed[name][1]))).rowcount
     for name in ("storyline_articles", "entities", "entity_aliases", "entity_refs", "events",
                  "event_mention_links", "storyline_duplicates", *LOOKUP_TABLES):
         insert(conn, name, rows[name])
     add_counts(conn, t["row_counts"], {name: len(rows[name]) - removed[name] for name in COUNTED})
     add_counts(conn, t["entity_counts"], {e: n for e, n in named.items() if n})
+    add_counts(conn, t["outlet_articles"], {o: n for o, n in published.items() if n})
 
 
 def _extend_entities(conn: Connection, t: Tables, rows: dict[str, list[Row]], extended: set[str]) -> None:
