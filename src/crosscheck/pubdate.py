@@ -242,6 +242,13 @@ def _candidate_day(year: int, month: int, day: int) -> dt.date:
     return dt.date(year, month, min(day, 28))
 
 
+def _around(day: dt.date, days: int) -> tuple[dt.date, dt.date]:
+    """The days within ``days`` of ``day``, inclusive (clamped to the calendar's ends)."""
+    span = dt.timedelta(days=days)
+    return (day - span if day - dt.date.min >= span else dt.date.min,
+            day + span if dt.date.max - day >= span else dt.date.max)
+
+
 def _nearest(cands: list[int], month: int, day: int, ctx: list[PartialDate]) -> tuple[int, PartialDate, int]:
     """The candidate year whose date is closest to a context date, that context date (the
     evidence a reason shows: naming every context date made the reason grow with the
@@ -271,8 +278,7 @@ def _choose_year(cands: list[int], lb: int | None, ctx: list[PartialDate], month
     if ctx:
         y, nearest, days = _nearest(cands, month, day, ctx)
         why.append(f"{y} is closest to {_NEAR} (nearest: {nearest})")
-        gap = dt.timedelta(days=days)
-        return y, tuple((d - gap, d + gap) for d in (_candidate_day(c, month, day) for c in cands))
+        return y, tuple(_around(_candidate_day(c, month, day), days) for c in cands)
     why.append(f"{_NONE} to choose among them (a weekday alone does not fix the year)")
     return None, ANYWHERE
 
@@ -337,8 +343,7 @@ def _year(past: list[_Mention], lb: int | None, ctx: list[PartialDate], today: d
         why.append(f"the latest day-dated past event {m.t.text!r} is only a lower bound: "
                    + (f"it is far from {_NEAR}" if ctx else
                       f"{_NONE} confirm it is recent news rather than background"))
-        day, within = m.t.date.first_day(), dt.timedelta(days=gap)
-        return None, m, ((day - within, day + within),) if ctx else ANYWHERE
+        return None, m, (_around(m.t.date.first_day(), gap),) if ctx else ANYWHERE
     yearless = [m for m in past if m.month_day]
     if yearless:
         # Guessing the year from the other articles would put a wrong date on every

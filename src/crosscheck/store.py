@@ -267,7 +267,7 @@ class Store:
             raise ValueError(
                 f"article {record.id!r}: same content hash as stored article {other!r}")
         sigs = self._t["article_signatures"]
-        unsigned = conn.execute(select(sigs.c.scheme).where(sigs.c.article_id == record.id)).scalars().all()
+        signed_in = conn.execute(select(sigs.c.scheme).where(sigs.c.article_id == record.id)).scalars().all()
         for name in (*SIGNATURE_TABLES, *reversed(ARTICLE_CHILDREN)):
             conn.execute(delete(self._t[name]).where(self._t[name].c.article_id == record.id))
         replaced = conn.execute(delete(arts).where(arts.c.id == record.id)).rowcount
@@ -275,7 +275,7 @@ class Store:
         children = child_rows(record)
         for name in ARTICLE_CHILDREN:
             self._insert(conn, name, children[name])
-        add_counts(conn, self._t["row_counts"], {ARTICLES: 1 - replaced, **{signatures_key(s): -1 for s in unsigned}})
+        add_counts(conn, self._t["row_counts"], {ARTICLES: 1 - replaced, **{signatures_key(s): -1 for s in signed_in}})
 
     @property
     def engine(self) -> Engine:
