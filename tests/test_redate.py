@@ -267,3 +267,26 @@ def test_only_dates_marked_as_context_dependent_change_with_the_context(real_doc
             assert any(m in old.reason for m in CONTEXT_MARKS), (src.id, old.reason, new.reason)
             assert any(lo <= d.first_day() <= hi for d in b for lo, hi in old.context_windows), \
                 (src.id, old.context_windows, b, old.reason, new.reason)
+
+
+def test_a_new_date_just_outside_every_window_changes_nothing(real_documents):
+    """The windows are exact at their edges: for each context-dependent date, new context
+    dates one day either side of each window's ends change it only when inside a window
+    (a window one day too narrow misses the tie at its edge; random dates rarely hit it)."""
+    today = dt.date.today()
+    probed = 0
+    for ctx in ([PartialDate(2005, 3, 1)], [PartialDate(2019, 3, 6), PartialDate(2016, 11, 20)]):
+        for src, cl, first, scanned in real_documents:
+            if first[0] is not None:
+                continue
+            old = finish_date(src, cl, first, DateContext(tuple(ctx), today), list(scanned))
+            if not old.context_windows or old.context_windows == ANYWHERE:
+                continue
+            edges = {e + dt.timedelta(days=k) for lo, hi in old.context_windows for e in (lo, hi) for k in (-1, 0, 1)}
+            for day in sorted(edges):
+                new = finish_date(src, cl, first, DateContext((*ctx, PartialDate.parse(day.isoformat())), today),
+                                  list(scanned))
+                inside = any(lo <= day <= hi for lo, hi in old.context_windows)
+                assert new == old or inside, (src.id, day, old.context_windows, old.reason, new.reason)
+                probed += 1
+    assert probed > 50  # the written articles alone give a few dozen
