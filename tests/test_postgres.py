@@ -7,6 +7,7 @@ reason when no server can be started; in CI (CI=true) that is a failure.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -117,6 +118,41 @@ def test_a_build_in_parts_on_postgres_equals_sqlite_s(built, pg):
     assert sorted((r.type, *sorted(r.claims)) for r in a.relations) == \
         sorted((r.type, *sorted(r.claims)) for r in b.relations)
     assert sorted(c.id for c in a.claims) == sorted(c.id for c in b.claims)
+
+
+def test_an_older_postgres_store_upgrades_to_windows_and_kept_counts(pg, tmp_path):
+    """Migrations 13-17 on PostgreSQL over a stored corpus (the example corpus and a report
+    dated by weekday only, whose year the others' dates decide): date windows for the dates
+    whose reason carries a context mark, the entity list column dropped, and every kept
+    count (articles, signatures, entity mentions, outlet articles) equal to a count of its rows."""
+    from sqlalchemy import text
+
+    from test_increment_plans import _row_counts
+    from test_redate import WEEKDAY_ONLY
+
+    (tmp_path / "weekday-only.txt").write_text(WEEKDAY_ONLY, encoding="utf-8")
+    url = pg.create_database("upgrade")
+    with Store(url) as store:
+        process([CORPUS, tmp_path], store)
+        saved = store.load_storyline()
+        marked = store.dated_within([dt.date(2000, 1, 1)])  # only an every-day window holds that day: none yet
+        with store.engine.begin() as conn:  # as a store saved before migration 13
+            conn.execute(text("ALTER TABLE entities ADD COLUMN articles TEXT NOT NULL DEFAULT '[]'"))
+            for table in ("date_windows", "entity_counts", "outlet_articles"):
+                conn.execute(text(f"DROP TABLE {table}"))
+            conn.execute(text("DELETE FROM row_counts WHERE name = 'articles' OR name LIKE 'article_signatures:%'"))
+            conn.execute(text("DELETE FROM schema_migrations WHERE id >= 13"))
+    with Store(url) as store:
+        assert store.applied_migrations == [13, 14, 15, 16, 17]
+        kept, counted = _row_counts(store)
+        assert kept == counted and counted["articles"] == len(list(CORPUS.iterdir())) + 1
+        assert store.load_storyline().entities == saved.entities
+        with store.engine.connect() as conn:
+            windowed = set(conn.execute(text("SELECT article_id FROM date_windows")).scalars())
+            reasons = dict(conn.execute(text("SELECT id, published_reason FROM articles")).all())
+        assert windowed == {a for a, r in reasons.items() if "other articles' dates" in r or "no corpus dates" in r}
+        assert "weekday-only" in windowed and not marked  # every day, until the next new date narrows it
+        assert store.dated_within([dt.date(2000, 1, 1)]) == sorted(windowed)
 
 
 @pytest.fixture(scope="module")
