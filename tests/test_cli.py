@@ -53,6 +53,28 @@ def test_export_before_any_run_is_a_clear_error(tmp_path, capsys):
     assert "no storyline stored yet" in err and "Traceback" not in err
 
 
+def test_a_store_the_local_sqlite_cannot_upgrade_is_one_line_and_left_as_it_was(tmp_path, capsys, monkeypatch):
+    """Migration 14 drops a column, which SQLite before 3.35 cannot: the command says so in
+    one line naming the store, and the store stays at its last migration, whole."""
+    from sqlite3 import dbapi2  # the module SQLAlchemy's SQLite dialect reads the version from
+
+    from sqlalchemy import create_engine, inspect
+
+    from crosscheck.migrations import applied_ids, apply_migrations
+
+    db = tmp_path / "old.db"
+    engine = create_engine(f"sqlite:///{db}")
+    apply_migrations(engine, upto=13)
+    monkeypatch.setattr(dbapi2, "sqlite_version_info", (3, 34, 1))
+    monkeypatch.setattr(dbapi2, "sqlite_version", "3.34.1")
+    code = main(["export", "--db", str(db), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert str(db) in err and "SQLite 3.35 or later" in err and "3.34.1" in err
+    assert applied_ids(engine)[-1] == 13 and "articles" in {c["name"] for c in inspect(engine).get_columns("entities")}
+    engine.dispose()
+
+
 def _gpu_usable() -> bool:
     from thinc.util import gpu_is_available
 

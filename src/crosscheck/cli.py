@@ -93,7 +93,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a database or filesystem problem the user can act on
         from sqlalchemy.exc import SQLAlchemyError
 
-        if isinstance(exc, (OSError, SQLAlchemyError)):
+        from crosscheck.migrations import UpgradeError
+
+        if isinstance(exc, (OSError, SQLAlchemyError, UpgradeError)):
             reporter.error(f"{args.db}: {type(exc).__name__}: {exc}".splitlines()[0])
             return 1
         raise

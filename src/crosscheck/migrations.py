@@ -40,6 +40,11 @@ from sqlalchemy.engine import Connection
 LEDGER = "schema_migrations"
 
 
+class UpgradeError(RuntimeError):
+    """A migration this database cannot take (its engine too old): said in one line, the
+    store left as it was (the migration's transaction rolls back)."""
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered schema step: ``apply`` runs inside the migration's transaction."""
@@ -455,7 +460,7 @@ def _m14_entity_articles(conn: Connection) -> None:
     naming an entity read and rewrote it whole (105 KB for "United Kingdom" in a store of
     17,000 BBC articles). DROP COLUMN: SQLite 3.35 (2021) or later, PostgreSQL."""
     if conn.dialect.name == "sqlite" and conn.dialect.dbapi.sqlite_version_info < (3, 35):
-        raise RuntimeError(f"this store needs SQLite 3.35 or later to upgrade (found "
+        raise UpgradeError(f"this store needs SQLite 3.35 or later to upgrade (found "
                            f"{conn.dialect.dbapi.sqlite_version}): use a Python built with a newer SQLite")
     conn.execute(text("ALTER TABLE entities DROP COLUMN articles"))
 
