@@ -266,9 +266,9 @@ class Store:
         if other is not None:
             raise ValueError(
                 f"article {record.id!r}: same content hash as stored article {other!r}")
-        sigs = self._t["article_signatures"]
-        signed_in = conn.execute(select(sigs.c.scheme).where(sigs.c.article_id == record.id)).scalars().all()
-        for name in (*SIGNATURE_TABLES, *reversed(ARTICLE_CHILDREN)):
+        sigs = self._t["article_signatures"]  # dropped, saying in which schemes (their kept counts, migration 15)
+        signed_in = conn.execute(delete(sigs).where(sigs.c.article_id == record.id).returning(sigs.c.scheme)).scalars().all()
+        for name in ("signature_bands", *reversed(ARTICLE_CHILDREN)):
             conn.execute(delete(self._t[name]).where(self._t[name].c.article_id == record.id))
         replaced = conn.execute(delete(arts).where(arts.c.id == record.id)).rowcount
         self._insert(conn, "articles", [article_row(record)])
