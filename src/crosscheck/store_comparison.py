@@ -105,6 +105,17 @@ class ComparisonStore:
             out[r["position"]] = (claim_from(r, r["article_id"]), keys_from(dict(zip(keys, row[len(names):]))))
         return out
 
+    def likeness(self, positions: Iterable[int]) -> dict[int, tuple[str, str | None, tuple]]:
+        """{position: (article id, event mention, (terms, predicate, predicate class,
+        window))} of stored claims: what a new claim's affinity to a cluster member
+        depends on (``verify.affinity``), as stored text: no claim or key parsed."""
+        columns = ("storyline_claims.position", "storyline_claims.article_id", "storyline_claims.event",
+                   "storyline_claims.predicate", "claim_comparison.terms", "claim_comparison.pred_class",
+                   "claim_comparison.window_start", "claim_comparison.window_end")
+        return {p: (article, mention, tuple(rest))
+                for p, article, mention, *rest in self.rows_in("storyline_claims", columns, "position", positions,
+                                                               join="claim_comparison")}
+
     def positions(self, claim_ids: Iterable[str]) -> dict[str, int]:
         return self.lookup("claim_comparison", "claim_id", "position", claim_ids)
 

@@ -16,7 +16,8 @@ the clusters, verdicts and outlet profiles they touch:
    ``recent_per_key`` stored claims taking part under each (one indexed read per key, so
    what is read does not grow with the store); the same ``max_pairs`` most overlapping
    as candidates, and the same ``max_clusters`` stored clusters (their first
-   ``MAX_COMPARED`` members).
+   ``MAX_COMPARED`` members, of which only those standing for the others are read in
+   full: ``standing_for``).
 3. Rarity weights from the stored term counts plus the new claims: the lexical
    similarity a build over the whole corpus would use for these claims (a stored
    claim's words are weighed as it is read).
@@ -72,6 +73,7 @@ class VerifyIncrement:
     reason: str = ""
     claims: int = 0  # new claims compared
     candidates: int = 0  # stored claims read to compare them with (each counted once)
+    alike: int = 0  # stored cluster members not read: others alike stood for them (``standing_for``)
     relations: int = 0  # new corroborations and contradictions
     clusters_created: int = 0
     clusters_updated: int = 0  # stored clusters recomputed (joined, merged or re-sourced)
@@ -121,14 +123,38 @@ class _Group:
     id: str
     stored: list[str] = field(default_factory=list)
     new: list[ClaimView] = field(default_factory=list)
-    head: list[ClaimView] | None = None  # the stored first MAX_COMPARED members' views
+    head: list[ClaimView] | None = None  # views of the stored first MAX_COMPARED members that stand for them all
     head_at: list[int] = field(default_factory=list)  # their positions
+    counted: int = 0  # stored members among the first MAX_COMPARED (those ``head`` stands for)
     order: list[str] = field(default_factory=list)  # every member's claim id, in cluster order (merged groups)
 
     @property
     def first(self) -> list[ClaimView]:
-        """The members a new claim is compared with: the stored first ones, then new ones."""
-        return [*(self.head or ()), *self.new][:MAX_COMPARED]
+        """The members a new claim is compared with: the stored first ones (those standing
+        for them), then new ones up to ``MAX_COMPARED`` members in all."""
+        return [*(self.head or ()), *self.new[:MAX_COMPARED - self.counted]]
+
+
+def standing_for(positions: Sequence[int], alike: Mapping[int, tuple[str, tuple]]) -> list[int]:
+    """Of a cluster's first members (``positions``, in cluster order), those that stand
+    for them all when a new claim is compared with the cluster: of the members alike in
+    all ``verify.affinity`` reads (``alike``: article, then comparison terms, predicate,
+    its class, window and event), the first of two articles; a member not in ``alike`` is
+    kept. Why: the affinity is the best similarity to a member of another article than
+    the new claim's, so members alike score alike, and with two articles' members one is
+    of another article. Syndicated and re-edited copies fill a cluster's first members
+    with such claims, each read and parsed for nothing."""
+    kept, articles = [], {}
+    for p in positions:
+        if p not in alike:
+            kept.append(p)
+            continue
+        article, likeness = alike[p]
+        seen = articles.setdefault(likeness, [])
+        if len(seen) < 2 and article not in seen:
+            seen.append(article)
+            kept.append(p)
+    return kept
 
 
 class _Increment:
@@ -138,6 +164,7 @@ class _Increment:
         self.keep = keep  # ``heap.frozen_heap``'s: what a block leaves held is not walked again by the collector
         self.views: dict[int, ClaimView] = {}  # stored claims' views held now, by position
         self.seen: set[int] = set()  # every stored claim read (``VerifyIncrement.candidates``)
+        self.alike: set[int] = set()  # stored cluster members whose likeness was read (``standing_for``)
         self.kept: set[int] = set()  # held until the end: stored claims step 1 re-sourced
         self.resourced: dict[int, Origin] = {}  # stored claims given another origin (step 1)
         self.known = db.outlets()
@@ -171,6 +198,7 @@ class _Increment:
         change.outlets = {s.outlet or s.id for s in map(summarize_article, records)} | outlets
         change.origins = {p: self._resourced_claim(p) for p in self.resourced}
         result.candidates = len(self.seen)
+        result.alike = len(self.alike - self.seen)
         return change, result
 
     # -- step 1 -------------------------------------------------------------------------
@@ -273,10 +301,23 @@ class _Increment:
         groups.update({c.position: _Group(c.position, c.id, list(c.claims)) for c in found})
         wanted = [groups[ci] for ci in positions]
         first = self.db.positions(c for g in wanted for c in g.stored[:MAX_COMPARED])
-        self._read(first.values(), compared=True)
         for g in wanted:
             g.head_at = [first[c] for c in g.stored[:MAX_COMPARED] if c in first]
+            g.counted = len(g.head_at)
+        alike = self._likeness({p for g in wanted for p in g.head_at})
+        for g in wanted:
+            g.head_at = standing_for(g.head_at, alike)
+        self._read([p for g in wanted for p in g.head_at], compared=True)
+        for g in wanted:
             g.head = [self.views[p] for p in g.head_at]
+
+    def _likeness(self, positions: set[int]) -> dict[int, tuple[str, tuple]]:
+        """{position: (article, what else its affinity depends on)} of stored claims, their
+        event as linked now (as ``_read`` gives their views)."""
+        found = self.db.likeness(positions)
+        events = self.db.events_of_mentions({m for _a, m, _k in found.values() if m})
+        self.alike.update(positions)
+        return {p: (article, (*rest, events.get(m or ""))) for p, (article, m, rest) in found.items()}
 
     # -- steps 3-5 ----------------------------------------------------------------------
     def _similarity(self, new: list[ClaimView]) -> None:
