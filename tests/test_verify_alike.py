@@ -33,7 +33,7 @@ def _best(members, scores, article: str) -> float:
 @given(st.lists(st.tuples(st.sampled_from("abcde"), st.integers(0, 4)), max_size=25),
        st.lists(st.floats(0, 1), min_size=5, max_size=5), st.sets(st.integers(0, 24), max_size=3))
 def test_the_members_kept_give_every_new_claim_the_best_score_all_give(members, scores, unread):
-    alike = {p: m for p, m in enumerate(members) if p not in unread}  # a member not read is kept
+    alike = {p: m for p, m in enumerate(members) if p not in unread}  # one whose likeness was not read is kept
     kept = vi.standing_for(range(len(members)), alike)
     assert kept == sorted(kept) and set(kept) >= set(range(len(members))) - set(alike)
     for article in "abcdef":
