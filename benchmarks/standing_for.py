@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 from bench_stores import STORE_HELP, copied, write_results
-from incremental_ingest import _new_files
+from incremental_ingest import run
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "standing_for.json"
@@ -43,32 +41,26 @@ def _digests(store) -> dict[str, list]:
 
 
 def _update(src: str, updated: int, every: bool) -> dict:
-    """The update on a copy of ``src``; ``every``: every first member read (the baseline)."""
+    """The update on a copy of ``src`` (``incremental_ingest.run`` without its rebuild);
+    ``every``: every first member read (the baseline)."""
     import crosscheck.verify_increment as vi
-    from crosscheck.core import store_documents
-    from crosscheck.incremental import link_new_articles
-    from crosscheck.ingest import ingest
-    from crosscheck.settings import DEFAULT
     from crosscheck.store import Store
 
     choose = vi.standing_for
     if every:
         vi.standing_for = lambda positions, _alike: list(positions)
     try:
-        with copied(src) as db, Store(f"sqlite:///{db}") as store, tempfile.TemporaryDirectory() as tmp:
-            articles = store.counts("articles")["articles"]
-            docs = ingest(_new_files(store, Path(tmp), None, 0, updated), DEFAULT, store.known_hashes())
-            added = store_documents(docs.documents, store, DEFAULT).added
-            started = time.perf_counter()
-            result = link_new_articles(store, added, verify=True)
-            took = time.perf_counter() - started
-            v = result.verification
-            return {"store_articles": articles, "reads": "every first member" if every else "standing for",
-                    "increment_s": round(took, 3), "verification_s": v["seconds"],
-                    "stored_claims_read": v["candidates"], "members_not_read": v["alike"],
-                    "new_claims": v["claims"], "relations": v["relations"], "tables": _digests(store)}
+        with copied(src) as db:
+            res = run(db, None, updated=updated, rebuild=False)
+            with Store(f"sqlite:///{db}") as store:
+                tables = _digests(store)
     finally:
         vi.standing_for = choose
+    v = res["verification"]
+    return {"store_articles": res["store_articles"], "reads": "every first member" if every else "standing for",
+            "increment_s": res["incremental_link_and_verify_s"], "verification_s": v["seconds"],
+            "stored_claims_read": v["candidates"], "members_not_read": v["alike"], "new_claims": v["claims"],
+            "relations": v["relations"], "tables": tables}
 
 
 def main(argv: list[str] | None = None) -> int:
